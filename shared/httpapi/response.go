@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MaxBody is the largest request body any handler accepts (contract
+// section 2); larger bodies are refused with 413 before anything else.
+const MaxBody = 64 << 10
+
+var jsonHeaders = map[string]string{
+	"Content-Type":  "application/json",
+	"Cache-Control": "no-store",
+}
+
+// JSON returns a response with v encoded as its JSON body.
+func JSON(status int, v any) events.APIGatewayV2HTTPResponse {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only programming errors end here: every v is a plain struct or map.
+		status, body = 500, []byte(`{"error":{"code":"internal","message":"The server failed to encode its answer."}}`)
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: jsonHeaders, Body: string(body)}
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ErrorResponse turns err into the contract's error body. Errors that are
+// not *Error are logged with log and answered as a generic 500, so no
+// internal text reaches the caller.
+func ErrorResponse(ctx context.Context, log *slog.Logger, err error) events.APIGatewayV2HTTPResponse {
+	var e *Error
+	if !errors.As(err, &e) {
+		log.ErrorContext(ctx, "request failed", "error", err.Error())
+		e = &Error{Code: CodeInternal, Message: "The server failed to handle the request."}
+	}
+	return JSON(Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+}
+
+// DecodeBody decodes a JSON request body into v, refusing oversize bodies
+// (413), malformed JSON and unknown fields (400). An empty body decodes as {}.
+func DecodeBody(req *events.APIGatewayV2HTTPRequest, v any) error {
+	raw, err := Body(req)
+	if err != nil {
+		return err
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(CodeInvalidRequest, "The request body is not valid JSON for this route: %s.", jsonProblem(err))
+	}
+	if dec.More() {
+		return Errorf(CodeInvalidRequest, "The request body holds more than one JSON value.")
+	}
+	return nil
+}

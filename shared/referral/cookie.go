@@ -1,0 +1,131 @@
+package referral
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerkit/shared/signing"
+)
+
+// CookieName is the first-party attribution cookie.
+const CookieName = "pk_ref"
+
+const (
+	cookiePurpose  = "pk_ref"
+	maxCookieValue = 512
+)
+
+// Touch is a visitor's first touch: who referred them and when.
+type Touch struct {
+	VisitorID string
+	PartnerID string
+	At        time.Time
+}
+
+// Cookies encodes and verifies the pk_ref cookie. The value is opaque and
+// signed; it names the visitor, the first partner and the first-touch time.
+type Cookies struct {
+	Keys   *signing.Keyring
+	MaxAge time.Duration
+	Domain string // optional Domain attribute
+	Secure bool   // false only for plain-http local stacks
+}
+
+var raw64 = base64.RawURLEncoding
+
+// Value returns the signed cookie value for t.
+func (c *Cookies) Value(t Touch) string {
+	payload := t.VisitorID + "|" + t.PartnerID + "|" + strconv.FormatInt(t.At.UnixMilli(), 10)
+	return c.Keys.Seal(cookiePurpose, raw64.EncodeToString([]byte(payload)))
+}
+
+// SetCookie returns the Set-Cookie header value for t.
+func (c *Cookies) SetCookie(t Touch) string {
+	var b strings.Builder
+	b.Grow(200)
+	b.WriteString(CookieName + "=")
+	b.WriteString(c.Value(t))
+	b.WriteString("; Path=/; Max-Age=")
+	b.WriteString(strconv.Itoa(int(c.MaxAge / time.Second)))
+	if c.Domain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(c.Domain)
+	}
+	b.WriteString("; HttpOnly")
+	if c.Secure {
+		b.WriteString("; Secure")
+	}
+	b.WriteString("; SameSite=Lax")
+	return b.String()
+}
+
+// Decode verifies a cookie value and returns its touch. Tampered, foreign
+// key, malformed, oversize and expired values are refused (ok false).
+func (c *Cookies) Decode(value string, now time.Time) (Touch, bool) {
+	if len(value) > maxCookieValue {
+		return Touch{}, false
+	}
+	payload, ok := c.Keys.Open(cookiePurpose, value)
+	if !ok {
+		return Touch{}, false
+	}
+	raw, err := raw64.DecodeString(payload)
+	if err != nil {
+		return Touch{}, false
+	}
+	vid, rest, ok1 := strings.Cut(string(raw), "|")
+	pid, ms, ok2 := strings.Cut(rest, "|")
+	if !ok1 || !ok2 || !ValidVisitorID(vid) || pid == "" || len(pid) > 64 {
+		return Touch{}, false
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || n <= 0 {
+		return Touch{}, false
+	}
+	at := time.UnixMilli(n).UTC()
+	if !now.Before(at.Add(c.MaxAge)) {
+		return Touch{}, false
+	}
+	return Touch{VisitorID: vid, PartnerID: pid, At: at}, true
+}
+
+// FromCookies finds the first valid pk_ref among "name=value" cookies, as
+// API Gateway passes them.
+func (c *Cookies) FromCookies(cookies []string, now time.Time) (Touch, bool) {
+	for _, kv := range cookies {
+		name, value, found := strings.Cut(kv, "=")
+		if !found || strings.TrimSpace(name) != CookieName {
+			continue
+		}
+		if t, ok := c.Decode(strings.TrimSpace(value), now); ok {
+			return t, true
+		}
+	}
+	return Touch{}, false
+}
+
+// NewVisitorID returns a random visitor id: "v_" and 22 base64url characters.
+func NewVisitorID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("referral: crypto/rand failed: " + err.Error())
+	}
+	return "v_" + raw64.EncodeToString(b[:])
+}
+
+// ValidVisitorID reports whether s has the shape of a visitor id.
+func ValidVisitorID(s string) bool {
+	if len(s) != 24 || s[0] != 'v' || s[1] != '_' {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
