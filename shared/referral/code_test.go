@@ -52,11 +52,11 @@ func TestGenerateCode(t *testing.T) {
 
 func TestIsBot(t *testing.T) {
 	tests := map[string]bool{
-		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)":                   true,
-		"facebookexternalhit/1.1":                                                                    true,
-		"Slackbot-LinkExpanding 1.0":                                                                 true,
-		"Mozilla/5.0 (compatible; Yahoo! Slurp)":                                                     true,
-		"UptimeRobot/2.0; Monitor":                                                                   true,
+		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)": true,
+		"facebookexternalhit/1.1":                true,
+		"Slackbot-LinkExpanding 1.0":             true,
+		"Mozilla/5.0 (compatible; Yahoo! Slurp)": true,
+		"UptimeRobot/2.0; Monitor":               true,
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari": false,
 		"Mozilla/5.0 HeadlessChrome/156.0.0.0":                                                       false,
 		"curl/8.5.0":                                                                                 false,

@@ -1,0 +1,233 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerkit/shared/signing"
+)
+
+// Config is the whole configuration; each function reads what it needs.
+type Config struct {
+	Port                 int
+	TableName            string
+	DynamoDBEndpoint     string
+	SESEndpoint          string
+	SESConfigurationSet  string
+	PublicBaseURL        string
+	LandingURL           string
+	AllowedRedirectHosts []string
+	CookieDomain         string
+	CookieDays           int
+	CommissionBPS        int
+	CommissionMonths     int
+	MinPayout            int64
+	InvitesPerDay        int
+	FromEmail            string
+
+	CookieKeys     *signing.Keyring
+	WebhookSecrets []string
+	HashSecret     string
+
+	// Local is true on the local stack, where defaults stand in for
+	// secrets and plain-http cookies are allowed.
+	Local bool
+	// Defaults lists the variables that took their default value.
+	Defaults []string
+	// Missing lists the secrets that were not set (never locally).
+	Missing []string
+}
+
+// Secret names, for Require.
+const (
+	CookieSecret  = "COOKIE_SECRET"
+	WebhookSecret = "WEBHOOK_SECRET"
+	HashSecret    = "HASH_SECRET"
+)
+
+// Require returns an error naming every one of the given secrets that is
+// not set. Each function requires only the secrets it uses, so each gets
+// only those from the template.
+func (c Config) Require(secrets ...string) error {
+	var missing []string
+	for _, want := range secrets {
+		for _, m := range c.Missing {
+			if m == want {
+				missing = append(missing, m)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("config: %s must be set", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// LocalWebhookSecret is the local default WEBHOOK_SECRET: the published
+// Standard Webhooks test secret, so example payloads verify locally.
+const LocalWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// CookieMaxAge is how long the referral cookie and first touches count.
+func (c Config) CookieMaxAge() time.Duration {
+	return time.Duration(c.CookieDays) * 24 * time.Hour
+}
+
+// SecureCookies reports whether cookies carry Secure: always, except on a
+// local stack served over plain http.
+func (c Config) SecureCookies() bool {
+	return !(c.Local && strings.HasPrefix(c.PublicBaseURL, "http://"))
+}
+
+type reader struct {
+	getenv   func(string) string
+	local    bool
+	defaults []string
+	missing  []string
+	errs     []error
+}
+
+func (r *reader) str(name, localDefault string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	if localDefault != "" {
+		r.defaults = append(r.defaults, name)
+	}
+	return localDefault
+}
+
+// secret reads a secret: defaulted locally; in AWS a missing one is noted
+// and refused by Require in the functions that need it.
+func (r *reader) secret(name, localDefault string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	if !r.local {
+		r.missing = append(r.missing, name)
+		return ""
+	}
+	r.defaults = append(r.defaults, name)
+	return localDefault
+}
+
+func (r *reader) num(name string, def, min, max int64) int64 {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		r.errs = append(r.errs, fmt.Errorf("%s must be an integer from %d to %d", name, min, max))
+		return def
+	}
+	return n
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// local selects the local stack's defaults; without it, missing secrets
+// and URLs are errors.
+func Load(getenv func(string) string, local bool) (Config, error) {
+	r := &reader{getenv: getenv, local: local}
+	c := Config{Local: local}
+	c.Port = int(r.num("PORT", 3000, 1, 65535))
+	base := "http://127.0.0.1:" + strconv.Itoa(c.Port)
+	localURL := func(u string) string {
+		if local {
+			return u
+		}
+		return ""
+	}
+	c.TableName = r.str("TABLE_NAME", "partnerkit")
+	c.DynamoDBEndpoint = r.str("DYNAMODB_ENDPOINT", "")
+	c.SESEndpoint = r.str("SES_ENDPOINT", "")
+	c.SESConfigurationSet = r.str("SES_CONFIGURATION_SET", "")
+	c.PublicBaseURL = strings.TrimRight(r.str("PUBLIC_BASE_URL", localURL(base)), "/")
+	c.LandingURL = r.str("LANDING_URL", localURL(base+"/_local/landing"))
+	for _, h := range strings.Split(r.str("ALLOWED_REDIRECT_HOSTS", ""), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.AllowedRedirectHosts = append(c.AllowedRedirectHosts, h)
+		}
+	}
+	c.CookieDomain = r.str("COOKIE_DOMAIN", "")
+	c.CookieDays = int(r.num("COOKIE_DAYS", 90, 1, 3650))
+	c.CommissionBPS = int(r.num("COMMISSION_BPS", 2500, 0, 10000))
+	c.CommissionMonths = int(r.num("COMMISSION_MONTHS", 0, 0, 1200))
+	c.MinPayout = r.num("MIN_PAYOUT", 0, 0, 1<<53)
+	c.InvitesPerDay = int(r.num("INVITES_PER_DAY", 50, 0, 100000))
+	c.FromEmail = r.str("FROM_EMAIL", localURL("partners@example.com"))
+
+	cookieSecret := r.secret(CookieSecret, "local:local-cookie-secret-not-for-production")
+	c.WebhookSecrets = strings.Fields(r.secret(WebhookSecret, LocalWebhookSecret))
+	c.HashSecret = r.secret(HashSecret, "local-hash-secret-not-for-production")
+	if cookieSecret != "" {
+		kr, err := signing.ParseKeyring(cookieSecret)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("COOKIE_SECRET: %w", err))
+		}
+		c.CookieKeys = kr
+	}
+	for name, v := range map[string]string{"PUBLIC_BASE_URL": c.PublicBaseURL, "LANDING_URL": c.LandingURL} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			r.errs = append(r.errs, fmt.Errorf("%s must be an absolute http(s) URL", name))
+		}
+	}
+	c.Defaults = r.defaults
+	c.Missing = r.missing
+	if len(r.errs) > 0 {
+		return c, fmt.Errorf("config: %w", errors.Join(r.errs...))
+	}
+	return c, nil
+}
+
+// Describe returns "NAME=value" lines of the settings in effect, for the
+// local stack's start-up banner. Secrets are never shown, only whether
+// their local default is in use.
+func (c Config) Describe() []string {
+	isDefault := map[string]bool{}
+	for _, d := range c.Defaults {
+		isDefault[d] = true
+	}
+	secret := func(name string) string {
+		if isDefault[name] {
+			return name + "=(local default)"
+		}
+		return name + "=(set)"
+	}
+	return []string{
+		"PORT=" + strconv.Itoa(c.Port),
+		"TABLE_NAME=" + c.TableName,
+		"DYNAMODB_ENDPOINT=" + orEmbedded(c.DynamoDBEndpoint),
+		"SES_ENDPOINT=" + orOutbox(c.SESEndpoint),
+		"PUBLIC_BASE_URL=" + c.PublicBaseURL,
+		"LANDING_URL=" + c.LandingURL,
+		"ALLOWED_REDIRECT_HOSTS=" + strings.Join(c.AllowedRedirectHosts, ","),
+		"COOKIE_DOMAIN=" + c.CookieDomain,
+		"COOKIE_DAYS=" + strconv.Itoa(c.CookieDays),
+		"COMMISSION_BPS=" + strconv.Itoa(c.CommissionBPS),
+		"COMMISSION_MONTHS=" + strconv.Itoa(c.CommissionMonths),
+		"MIN_PAYOUT=" + strconv.FormatInt(c.MinPayout, 10),
+		"INVITES_PER_DAY=" + strconv.Itoa(c.InvitesPerDay),
+		"FROM_EMAIL=" + c.FromEmail,
+		secret("COOKIE_SECRET"),
+		secret("WEBHOOK_SECRET"),
+		secret("HASH_SECRET"),
+	}
+}
+
+func orEmbedded(s string) string {
+	if s == "" {
+		return "(embedded in-memory store)"
+	}
+	return s
+}
+
+func orOutbox(s string) string {
+	if s == "" {
+		return "(local outbox)"
+	}
+	return s
+}

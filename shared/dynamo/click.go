@@ -1,0 +1,140 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/referral"
+)
+
+// ClickShards is how many partitions one partner's click counter spreads
+// over: each takes 1,000 writes a second, so a viral link stays far from
+// throttling while reading all shards is one BatchGetItem.
+const ClickShards = 16
+
+// touchGrace keeps first-touch records a while past the cookie window, so
+// a signup webhook that arrives late still finds them.
+const touchGrace = 30 * 24 * time.Hour
+
+var (
+	clickUpdate = aws.String("ADD clicks :one")
+	clickValues = map[string]types.AttributeValue{":one": n("1")}
+	shardSuffix = func() [ClickShards]string {
+		var a [ClickShards]string
+		for i := range a {
+			a[i] = "#" + strconv.Itoa(i)
+		}
+		return a
+	}()
+)
+
+// RecordClick adds one to a partner's click counter, on a random shard.
+func (st *Store) RecordClick(ctx context.Context, partnerID string) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 st.table,
+		Key:                       key("CLICKS#"+partnerID+shardSuffix[rand.IntN(ClickShards)], "CLICKS"),
+		UpdateExpression:          clickUpdate,
+		ExpressionAttributeValues: clickValues,
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: counting click: %w", err)
+	}
+	return nil
+}
+
+// Clicks returns a partner's counted clicks, summing every shard.
+func (st *Store) Clicks(ctx context.Context, partnerID string) (int64, error) {
+	keys := make([]map[string]types.AttributeValue, ClickShards)
+	for i := range keys {
+		keys[i] = key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS")
+	}
+	var total int64
+	req := map[string]types.KeysAndAttributes{*st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > 8 {
+				return 0, fmt.Errorf("dynamo: reading clicks: unprocessed keys after %d attempts", attempt)
+			}
+			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+		}
+		out, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return 0, fmt.Errorf("dynamo: reading clicks: %w", err)
+		}
+		for _, item := range out.Responses[*st.table] {
+			if v, ok := item["clicks"].(*types.AttributeValueMemberN); ok {
+				c, err := strconv.ParseInt(v.Value, 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("dynamo: click shard holds %q", v.Value)
+				}
+				total += c
+			}
+		}
+		req = out.UnprocessedKeys
+	}
+	return total, nil
+}
+
+// RecordFirstTouch stores t as its visitor's first touch unless one is
+// already stored, and returns the touch that holds (t when won is true).
+func (st *Store) RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (winner referral.Touch, won bool, err error) {
+	pk := "VISITOR#" + t.VisitorID
+	item := key(pk, "TOUCH")
+	item["partner_id"] = s(t.PartnerID)
+	item["touched_at"] = n(strconv.FormatInt(t.At.UnixMilli(), 10))
+	item[attrExpires] = n(strconv.FormatInt(t.At.Add(window+touchGrace).Unix(), 10))
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           st.table,
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return t, true, nil
+	}
+	ccf, lost := conditionFailed(err)
+	if !lost {
+		return referral.Touch{}, false, fmt.Errorf("dynamo: recording first touch: %w", err)
+	}
+	if w, ok := touchFrom(t.VisitorID, ccf.Item); ok {
+		return w, false, nil
+	}
+	// Some DynamoDB-compatible servers return no item with the failure.
+	w, err := st.FirstTouch(ctx, t.VisitorID)
+	if err != nil {
+		return referral.Touch{}, false, err
+	}
+	return w, false, nil
+}
+
+// FirstTouch returns a visitor's first touch, or ErrNotFound.
+func (st *Store) FirstTouch(ctx context.Context, visitorID string) (referral.Touch, error) {
+	item, err := st.get(ctx, "VISITOR#"+visitorID, "TOUCH", true)
+	if err != nil {
+		return referral.Touch{}, err
+	}
+	t, ok := touchFrom(visitorID, item)
+	if !ok {
+		return referral.Touch{}, fmt.Errorf("dynamo: malformed first touch of %s", visitorID)
+	}
+	return t, nil
+}
+
+func touchFrom(visitorID string, item map[string]types.AttributeValue) (referral.Touch, bool) {
+	v, ok := item["touched_at"].(*types.AttributeValueMemberN)
+	if !ok {
+		return referral.Touch{}, false
+	}
+	ms, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		return referral.Touch{}, false
+	}
+	return referral.Touch{VisitorID: visitorID, PartnerID: str(item, "partner_id"), At: time.UnixMilli(ms).UTC()}, true
+}

@@ -1,0 +1,154 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Partner statuses.
+const (
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+)
+
+// Partner is a partner's profile as stored.
+type Partner struct {
+	ID        string
+	Code      string
+	Name      string
+	Subject   string // JWT sub of the user who enrolled
+	Email     string // kept raw: payout statements need it
+	Status    string
+	CreatedAt time.Time
+}
+
+// CodeOwner is what the redirect needs to know about a code.
+type CodeOwner struct {
+	PartnerID string
+	Active    bool
+}
+
+func partnerKey(id string) map[string]types.AttributeValue { return key("PARTNER#"+id, "PROFILE") }
+
+func partnerItem(p Partner) map[string]types.AttributeValue {
+	item := partnerKey(p.ID)
+	item["partner_id"] = s(p.ID)
+	item["code"] = s(p.Code)
+	item["sub"] = s(p.Subject)
+	item["status"] = s(p.Status)
+	item["created_at"] = s(timeText(p.CreatedAt))
+	if p.Name != "" {
+		item["name"] = s(p.Name)
+	}
+	if p.Email != "" {
+		item["email"] = s(p.Email)
+	}
+	return item
+}
+
+func partnerFrom(item map[string]types.AttributeValue) Partner {
+	created, _ := time.Parse(time.RFC3339Nano, str(item, "created_at"))
+	return Partner{
+		ID: str(item, "partner_id"), Code: str(item, "code"), Name: str(item, "name"),
+		Subject: str(item, "sub"), Email: str(item, "email"), Status: str(item, "status"), CreatedAt: created,
+	}
+}
+
+// CreatePartner enrolls p in one transaction: the subject, the code and
+// the profile are each written only if absent. If the subject already has a
+// partner, that partner is returned with created false and nothing changes.
+// A taken code gives ErrCodeTaken.
+func (st *Store) CreatePartner(ctx context.Context, p Partner) (Partner, bool, error) {
+	notExists := aws.String("attribute_not_exists(pk)")
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
+				Item: map[string]types.AttributeValue{attrPK: s("SUB#" + p.Subject), attrSK: s("SUB"), "partner_id": s(p.ID)}}},
+			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
+				Item: map[string]types.AttributeValue{attrPK: s("CODE#" + p.Code), attrSK: s("CODE"), "partner_id": s(p.ID), "status": s(p.Status)}}},
+			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists, Item: partnerItem(p)}},
+		},
+	})
+	if err == nil {
+		return p, true, nil
+	}
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
+	}
+	reasons := tce.CancellationReasons
+	failed := func(i int) bool { return i < len(reasons) && aws.ToString(reasons[i].Code) == "ConditionalCheckFailed" }
+	switch {
+	case failed(0):
+		existing, err := st.PartnerBySubject(ctx, p.Subject)
+		if err != nil {
+			return Partner{}, false, err
+		}
+		return existing, false, nil
+	case failed(1):
+		return Partner{}, false, ErrCodeTaken
+	default:
+		// Contention with a concurrent enrollment of the same subject: the
+		// caller retries and then sees the winner.
+		return Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
+	}
+}
+
+// PartnerBySubject returns the partner enrolled by a JWT subject.
+func (st *Store) PartnerBySubject(ctx context.Context, sub string) (Partner, error) {
+	item, err := st.get(ctx, "SUB#"+sub, "SUB", true)
+	if err != nil {
+		return Partner{}, err
+	}
+	return st.Partner(ctx, str(item, "partner_id"))
+}
+
+// Partner returns a partner's profile, or ErrNotFound.
+func (st *Store) Partner(ctx context.Context, id string) (Partner, error) {
+	item, err := st.get(ctx, "PARTNER#"+id, "PROFILE", true)
+	if err != nil {
+		return Partner{}, err
+	}
+	return partnerFrom(item), nil
+}
+
+// CodeOwner returns who owns a referral code, or ErrNotFound. It reads
+// eventually consistent: the redirect caches it anyway.
+func (st *Store) CodeOwner(ctx context.Context, code string) (CodeOwner, error) {
+	item, err := st.get(ctx, "CODE#"+code, "CODE", false)
+	if err != nil {
+		return CodeOwner{}, err
+	}
+	return CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == StatusActive}, nil
+}
+
+// SetPartnerStatus sets a partner's status on its profile and its code in
+// one transaction, and returns the updated profile.
+func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partner, error) {
+	p, err := st.Partner(ctx, id)
+	if err != nil {
+		return Partner{}, err
+	}
+	set := aws.String("SET #s = :s")
+	names := map[string]string{"#s": "status"}
+	values := map[string]types.AttributeValue{":s": s(status)}
+	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{TableName: st.table, Key: partnerKey(id), UpdateExpression: set,
+				ExpressionAttributeNames: names, ExpressionAttributeValues: values, ConditionExpression: aws.String("attribute_exists(pk)")}},
+			{Update: &types.Update{TableName: st.table, Key: key("CODE#"+p.Code, "CODE"), UpdateExpression: set,
+				ExpressionAttributeNames: names, ExpressionAttributeValues: values, ConditionExpression: aws.String("attribute_exists(pk)")}},
+		},
+	})
+	if err != nil {
+		return Partner{}, fmt.Errorf("dynamo: setting partner status: %w", err)
+	}
+	p.Status = status
+	return p, nil
+}
