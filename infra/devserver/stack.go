@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"partnerkit/shared/awsconf"
+	"partnerkit/shared/config"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/localdynamo"
+	"partnerkit/shared/partners"
+	"partnerkit/shared/redirect"
+	"partnerkit/shared/samtemplate"
+)
+
+// constructor builds a function's handler from the configuration; it is
+// the same function its functions/<name>/main.go calls.
+type constructor func(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error)
+
+// functions maps template logical ids to their constructors. A function in
+// the template without an entry here stops the local stack at start, so
+// the two cannot drift apart.
+var functions = map[string]constructor{
+	"RedirectFunction": redirect.FromConfig,
+	"PartnersFunction": partners.FromConfig,
+}
+
+// stack is the local stack: the gateway in front of every function.
+type stack struct {
+	routes   []samtemplate.Route
+	handlers map[string]lambda.Handler
+	auth     *authorizer
+	outbox   *outbox
+	store    *localdynamo.Server // nil when DYNAMODB_ENDPOINT points elsewhere
+	log      *slog.Logger
+}
+
+func newStack(ctx context.Context, templatePath string, cfg config.Config, log *slog.Logger) (*stack, error) {
+	tpl, err := samtemplate.Load(templatePath)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := tpl.Routes()
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{routes: routes, handlers: map[string]lambda.Handler{}, outbox: &outbox{}, log: log}
+	if s.auth, err = newAuthorizer(); err != nil {
+		return nil, err
+	}
+	if cfg.DynamoDBEndpoint == "" {
+		if s.store, err = localdynamo.Start(); err != nil {
+			return nil, err
+		}
+		cfg.DynamoDBEndpoint = s.store.URL
+	}
+	in, err := tpl.TableInput(cfg.TableName)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconf.Load(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := dynamo.EnsureTable(ctx, awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), in); err != nil {
+		return nil, err
+	}
+	for _, id := range tpl.Functions() {
+		build, ok := functions[id]
+		if !ok {
+			return nil, fmt.Errorf("template function %s has no local handler: add it to the functions map", id)
+		}
+		h, err := build(ctx, cfg, log.With("function", id))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
+		}
+		s.handlers[id] = h
+	}
+	return s, nil
+}
+
+// Close stops the embedded store.
+func (s *stack) Close() {
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// ServeHTTP routes /_local/ helpers, then template routes.
+func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_local/") || r.URL.Path == "/_local" {
+		s.serveLocal(w, r)
+		return
+	}
+	route, params, ok := match(s.routes, r.Method, r.URL.Path)
+	if !ok {
+		gatewayError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	var claims *jwtClaims
+	if !route.Public {
+		c, err := s.auth.check(r.Header.Get("Authorization"))
+		if err != nil {
+			gatewayError(w, http.StatusUnauthorized, "Unauthorized")
+			return
+		}
+		claims = c
+	}
+	s.invokeRoute(w, r, route, params, claims)
+}

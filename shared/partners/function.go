@@ -1,0 +1,29 @@
+package partners
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"partnerkit/shared/awsconf"
+	"partnerkit/shared/config"
+	"partnerkit/shared/dynamo"
+)
+
+// FromConfig builds the partners function's Lambda handler: the one place
+// both functions/partners and the local stack wire it.
+func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
+	awsCfg, err := awsconf.Load(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		Store:   dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		BaseURL: cfg.PublicBaseURL,
+		Now:     time.Now,
+		Log:     log,
+	}
+	return lambda.NewHandler(h.Handle), nil
+}

@@ -1,0 +1,241 @@
+package partners
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi"
+	"partnerkit/shared/referral"
+)
+
+// Store is what the partner API needs of the store.
+type Store interface {
+	CreatePartner(ctx context.Context, p dynamo.Partner) (dynamo.Partner, bool, error)
+	PartnerBySubject(ctx context.Context, sub string) (dynamo.Partner, error)
+	Partner(ctx context.Context, id string) (dynamo.Partner, error)
+	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
+	Clicks(ctx context.Context, partnerID string) (int64, error)
+}
+
+var _ Store = (*dynamo.Store)(nil)
+
+// maxNameLen bounds a partner's display name, in characters.
+const maxNameLen = 100
+
+// Handler serves the partner routes. It is safe for concurrent use.
+type Handler struct {
+	Store Store
+	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
+	BaseURL string
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Handle answers one HTTP API request; errors become the contract's JSON.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := h.route(ctx, &req)
+	if err != nil {
+		return httpapi.ErrorResponse(ctx, h.Log, err), nil
+	}
+	return resp, nil
+}
+
+func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	// Oversize bodies are refused first, whatever the route (section 2).
+	if _, err := httpapi.Body(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	caller, err := httpapi.CallerOf(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	switch req.RouteKey {
+	case "POST /partners":
+		return h.enroll(ctx, req, caller)
+	case "GET /partners/{id}":
+		return h.get(ctx, req.PathParameters["id"], caller)
+	case "PATCH /partners/{id}":
+		return h.patch(ctx, req, caller)
+	}
+	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
+}
+
+type enrollRequest struct {
+	Name *string `json:"name"`
+	Code *string `json:"code"`
+}
+
+type enrolled struct {
+	PartnerID string `json:"partner_id"`
+	Code      string `json:"code"`
+	Link      string `json:"link"`
+}
+
+func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	var in enrollRequest
+	if err := httpapi.DecodeBody(req, &in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var name, vanity string
+	if in.Name != nil {
+		name = strings.TrimSpace(*in.Name)
+		if len([]rune(name)) > maxNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "name must be at most %d characters, without control characters.", maxNameLen)
+		}
+	}
+	if in.Code != nil {
+		code, err := referral.ValidateVanity(*in.Code)
+		switch {
+		case errors.Is(err, referral.ErrCodeFormat):
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "code: %s.", err)
+		case errors.Is(err, referral.ErrCodeReserved):
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "The code %q is reserved; choose another.", strings.ToLower(*in.Code))
+		}
+		vanity = code
+	}
+
+	// Generated codes retry on the rare collision; a transaction conflict
+	// with a concurrent enrollment of the same user retries too and then
+	// finds that user's partner.
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		code := vanity
+		if code == "" {
+			code = referral.GenerateCode()
+		}
+		p := dynamo.Partner{
+			ID: referral.NewPartnerID(), Code: code, Name: name, Subject: caller.Subject,
+			Email: caller.Email, Status: dynamo.StatusActive, CreatedAt: h.Now().UTC(),
+		}
+		got, created, err := h.Store.CreatePartner(ctx, p)
+		switch {
+		case err == nil && created:
+			return httpapi.JSON(http.StatusCreated, h.enrolled(got)), nil
+		case err == nil:
+			return httpapi.JSON(http.StatusOK, h.enrolled(got)), nil
+		case errors.Is(err, dynamo.ErrCodeTaken) && vanity != "":
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "The code %q is taken; choose another.", vanity)
+		case errors.Is(err, dynamo.ErrCodeTaken):
+		default:
+			lastErr = err
+			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+		}
+	}
+	if lastErr == nil {
+		lastErr = errors.New("partners: no free generated code after 5 attempts")
+	}
+	return events.APIGatewayV2HTTPResponse{}, lastErr
+}
+
+func (h *Handler) enrolled(p dynamo.Partner) enrolled {
+	return enrolled{PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code}
+}
+
+// Profile is a partner as the API shows it.
+type Profile struct {
+	PartnerID string `json:"partner_id"`
+	Code      string `json:"code"`
+	Link      string `json:"link"`
+	Name      string `json:"name,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"created_at"`
+	Stats     Stats  `json:"stats"`
+}
+
+// Stats are a partner's counts and money per currency (minor units).
+type Stats struct {
+	Clicks    int64            `json:"clicks"`
+	Signups   int64            `json:"signups"`
+	Customers int64            `json:"customers"`
+	Pending   map[string]int64 `json:"pending"`
+	Payable   map[string]int64 `json:"payable"`
+	Paid      map[string]int64 `json:"paid"`
+}
+
+// lookup finds the partner the caller asks for: "me" is the caller's own;
+// another partner's id is refused unless the caller is an admin.
+func (h *Handler) lookup(ctx context.Context, id string, caller httpapi.Caller) (dynamo.Partner, error) {
+	if id == "me" {
+		p, err := h.Store.PartnerBySubject(ctx, caller.Subject)
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return p, httpapi.Errorf(httpapi.CodeNotFound, "You are not a partner yet: POST /partners enrolls you.")
+		}
+		return p, err
+	}
+	p, err := h.Store.Partner(ctx, id)
+	switch {
+	case errors.Is(err, dynamo.ErrNotFound) && caller.Admin:
+		return p, httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
+	case errors.Is(err, dynamo.ErrNotFound):
+		// Not telling a partner whether another id exists.
+		return p, httpapi.Errorf(httpapi.CodeForbidden, "You may only act on your own partner.")
+	case err != nil:
+		return p, err
+	case !caller.Admin && p.Subject != caller.Subject:
+		return p, httpapi.Errorf(httpapi.CodeForbidden, "You may only act on your own partner.")
+	}
+	return p, nil
+}
+
+func (h *Handler) get(ctx context.Context, id string, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	p, err := h.lookup(ctx, id, caller)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	prof, err := h.profile(ctx, p)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, prof), nil
+}
+
+func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error) {
+	clicks, err := h.Store.Clicks(ctx, p.ID)
+	if err != nil {
+		return Profile{}, err
+	}
+	return Profile{
+		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
+		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
+		Stats: Stats{Clicks: clicks, Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
+	}, nil
+}
+
+type patchRequest struct {
+	Status string `json:"status"`
+}
+
+func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may change a partner's status.")
+	}
+	var in patchRequest
+	if err := httpapi.DecodeBody(req, &in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if in.Status != dynamo.StatusActive && in.Status != dynamo.StatusSuspended {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, `status must be "active" or "suspended".`)
+	}
+	id := req.PathParameters["id"]
+	if _, err := h.lookup(ctx, id, caller); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	p, err := h.Store.SetPartnerStatus(ctx, id, in.Status)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	prof, err := h.profile(ctx, p)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, prof), nil
+}

@@ -1,0 +1,4 @@
+// Package redirect is the referral link, GET and HEAD /r/{code}: it counts
+// the click, records the visitor's first touch, sets the signed pk_ref
+// cookie and sends the browser to the landing page (contract section 3).
+package redirect

@@ -1,0 +1,133 @@
+package redirect
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/referral"
+)
+
+// Store is what the redirect needs of the store.
+type Store interface {
+	CodeOwner(ctx context.Context, code string) (dynamo.CodeOwner, error)
+	RecordClick(ctx context.Context, partnerID string) error
+	RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (referral.Touch, bool, error)
+}
+
+var _ Store = (*dynamo.Store)(nil)
+
+// Handler serves /r/{code}. Build it with New; it is safe for concurrent use.
+type Handler struct {
+	store     Store
+	redirects *referral.Redirects
+	cookies   *referral.Cookies
+	now       func() time.Time
+	log       *slog.Logger
+	cache     *codeCache
+}
+
+// Options configures New.
+type Options struct {
+	Store     Store
+	Redirects *referral.Redirects
+	Cookies   *referral.Cookies
+	// CodeTTL is how long code lookups are cached (at most CodeTTL; 0
+	// disables the cache, as the local stack does so suspensions apply at once).
+	CodeTTL time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// New returns a Handler.
+func New(o Options) *Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Handler{store: o.Store, redirects: o.Redirects, cookies: o.Cookies, now: o.Now, log: o.Log, cache: newCodeCache(min(o.CodeTTL, CodeTTL))}
+}
+
+func found(location string) Response {
+	return Response{StatusCode: http.StatusFound, Headers: Headers{
+		Location: location, CacheControl: "no-store", ReferrerPolicy: "strict-origin-when-cross-origin",
+	}}
+}
+
+// Handle answers one request. It never fails the request: whatever goes
+// wrong, the visitor still lands on the landing page (or a valid ?to=),
+// only without being counted.
+func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
+	target := h.redirects.Resolve(req.QueryStringParameters.To)
+	if req.RequestContext.HTTP.Method != http.MethodGet ||
+		referral.IsBot(req.Headers.UserAgent) ||
+		referral.IsPrefetch(req.Headers.SecPurpose, req.Headers.Purpose) {
+		return found(target.URL()), nil
+	}
+	code, ok := referral.NormalizeCode(req.PathParameters.Code)
+	if !ok {
+		return found(target.URL()), nil
+	}
+	now := h.now()
+	owner, err := h.owner(ctx, code, now)
+	if err != nil {
+		h.log.ErrorContext(ctx, "code lookup failed", "error", err.Error())
+		return found(target.URL()), nil
+	}
+	if owner.PartnerID == "" || !owner.Active {
+		return found(target.URL()), nil
+	}
+
+	// A visitor who already has a valid cookie keeps its visitor id and
+	// first partner: only the click is counted, and no cookie is set.
+	if first, ok := h.cookies.FromCookies(req.Cookies, now); ok {
+		if err := h.store.RecordClick(ctx, owner.PartnerID); err != nil {
+			h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
+			return found(target.URL()), nil
+		}
+		return found(target.WithVisitor(first.VisitorID)), nil
+	}
+
+	touch := referral.Touch{VisitorID: referral.NewVisitorID(), PartnerID: owner.PartnerID, At: now.UTC().Truncate(time.Millisecond)}
+	// Both writes go out together: one round trip of latency.
+	var wg sync.WaitGroup
+	var clickErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		clickErr = h.store.RecordClick(ctx, owner.PartnerID)
+	}()
+	winner, _, touchErr := h.store.RecordFirstTouch(ctx, touch, h.cookies.MaxAge)
+	wg.Wait()
+	if err := errors.Join(clickErr, touchErr); err != nil {
+		h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
+		return found(target.URL()), nil
+	}
+	resp := found(target.WithVisitor(winner.VisitorID))
+	resp.Cookies = []string{h.cookies.SetCookie(winner)}
+	return resp, nil
+}
+
+// owner looks a code up through the cache. A code nobody owns comes back
+// as a zero CodeOwner.
+func (h *Handler) owner(ctx context.Context, code string, now time.Time) (dynamo.CodeOwner, error) {
+	if e, ok := h.cache.get(code, now); ok {
+		return e.owner, nil
+	}
+	owner, err := h.store.CodeOwner(ctx, code)
+	switch {
+	case errors.Is(err, dynamo.ErrNotFound):
+		h.cache.put(code, dynamo.CodeOwner{}, false, now)
+		return dynamo.CodeOwner{}, nil
+	case err != nil:
+		return dynamo.CodeOwner{}, err
+	}
+	h.cache.put(code, owner, true, now)
+	return owner, nil
+}
