@@ -1,0 +1,207 @@
+package partners
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+)
+
+// request is the enrollment fixture with edits: route, path id, body,
+// claims. It keeps the shape API Gateway sends.
+type request struct {
+	route, id, body string
+	sub, email      string
+	admin, base64   bool
+}
+
+func (r request) event(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/apigw-v2-enroll.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ev["requestContext"].(map[string]any)
+	if r.route != "" {
+		method, path, _ := strings.Cut(r.route, " ")
+		ev["routeKey"], ctx["routeKey"] = r.route, r.route
+		path = strings.Replace(path, "{id}", r.id, 1)
+		ev["rawPath"] = path
+		ctx["http"].(map[string]any)["method"] = method
+		ctx["http"].(map[string]any)["path"] = path
+		ev["pathParameters"] = map[string]any{"id": r.id}
+	}
+	ev["body"] = r.body
+	if r.base64 {
+		ev["body"], ev["isBase64Encoded"] = base64.StdEncoding.EncodeToString([]byte(r.body)), true
+	}
+	claims := ctx["authorizer"].(map[string]any)["jwt"].(map[string]any)["claims"].(map[string]any)
+	if r.sub != "" {
+		claims["sub"] = r.sub
+	}
+	if r.email != "" {
+		claims["email"] = r.email
+	}
+	if r.admin {
+		claims["scope"] = "partners partners:admin"
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type response struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Body       string            `json:"body"`
+}
+
+func call(t *testing.T, h lambda.Handler, r request, into any) response {
+	t.Helper()
+	out, err := h.Invoke(context.Background(), r.event(t))
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	var resp response
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Headers["Content-Type"] != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", resp.Headers["Content-Type"])
+	}
+	if into != nil {
+		if err := json.Unmarshal([]byte(resp.Body), into); err != nil {
+			t.Fatalf("body %s: %v", resp.Body, err)
+		}
+	}
+	return resp
+}
+
+type apiError struct {
+	Error struct{ Code, Message string } `json:"error"`
+}
+
+func newHandler(t *testing.T, b dynamotest.Backend) lambda.Handler {
+	h := &Handler{
+		Store: dynamo.New(b.Client, b.Table), BaseURL: "https://go.example.com",
+		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	return lambda.NewHandler(h.Handle)
+}
+
+func TestEnrollAndProfile(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		h := newHandler(t, b)
+		var got enrolled
+		if r := call(t, h, request{body: `{"name":"Jane","code":"Jane-Doe"}`}, &got); r.StatusCode != 201 {
+			t.Fatalf("enroll: status %d body %s", r.StatusCode, r.Body)
+		}
+		want := enrolled{PartnerID: got.PartnerID, Code: "jane-doe", Link: "https://go.example.com/r/jane-doe"}
+		if got != want || !strings.HasPrefix(got.PartnerID, "pt_") {
+			t.Errorf("enroll = %+v, want %+v", got, want)
+		}
+		var again enrolled
+		if r := call(t, h, request{body: `{}`}, &again); r.StatusCode != 200 || again != got {
+			t.Errorf("second enroll = %d %+v, want 200 %+v", r.StatusCode, again, got)
+		}
+
+		var prof Profile
+		if r := call(t, h, request{route: "GET /partners/{id}", id: "me"}, &prof); r.StatusCode != 200 {
+			t.Fatalf("GET me: %d %s", r.StatusCode, r.Body)
+		}
+		if prof.PartnerID != got.PartnerID || prof.Email != "jane@example.com" || prof.Name != "Jane" || prof.Status != "active" || prof.Stats.Pending == nil {
+			t.Errorf("profile = %+v", prof)
+		}
+		if r := call(t, h, request{route: "GET /partners/{id}", id: got.PartnerID}, nil); r.StatusCode != 200 {
+			t.Errorf("GET own id: %d", r.StatusCode)
+		}
+
+		// Another user: generated code, no access to Jane.
+		var other enrolled
+		call(t, h, request{sub: "user-456", email: "bob@example.com", body: ""}, &other)
+		if len(other.Code) != 8 {
+			t.Errorf("generated code %q, want 8 characters", other.Code)
+		}
+		var e apiError
+		if r := call(t, h, request{route: "GET /partners/{id}", id: got.PartnerID, sub: "user-456"}, &e); r.StatusCode != 403 || e.Error.Code != "forbidden" {
+			t.Errorf("GET another partner: %d %+v, want 403 forbidden", r.StatusCode, e)
+		}
+		if r := call(t, h, request{route: "GET /partners/{id}", id: got.PartnerID, sub: "admin-1", admin: true}, nil); r.StatusCode != 200 {
+			t.Errorf("admin GET: %d", r.StatusCode)
+		}
+		if r := call(t, h, request{route: "GET /partners/{id}", id: "me", sub: "nobody"}, &e); r.StatusCode != 404 || e.Error.Code != "not_found" {
+			t.Errorf("GET me before enrolling: %d %+v", r.StatusCode, e)
+		}
+	})
+}
+
+func TestEnrollRefusals(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	h := newHandler(t, b)
+	call(t, h, request{sub: "owner", body: `{"code":"taken"}`}, nil)
+	tests := []struct {
+		name string
+		req  request
+		code string
+		want int
+	}{
+		{"taken", request{sub: "u2", body: `{"code":"TAKEN"}`}, "conflict", 409},
+		{"reserved", request{sub: "u2", body: `{"code":"Admin"}`}, "conflict", 409},
+		{"bad characters", request{sub: "u2", body: `{"code":"a_b"}`}, "invalid_request", 400},
+		{"too short", request{sub: "u2", body: `{"code":"ab"}`}, "invalid_request", 400},
+		{"unknown field", request{sub: "u2", body: `{"nmae":"x"}`}, "invalid_request", 400},
+		{"malformed", request{sub: "u2", body: `{"code":`}, "invalid_request", 400},
+		{"wrong type", request{sub: "u2", body: `{"code":5}`}, "invalid_request", 400},
+		{"oversize", request{sub: "u2", body: `{"name":"` + strings.Repeat("x", 70000) + `"}`}, "payload_too_large", 413},
+		{"oversize base64", request{sub: "u2", base64: true, body: strings.Repeat("x", 70000)}, "payload_too_large", 413},
+		{"name too long", request{sub: "u2", body: `{"name":"` + strings.Repeat("x", 101) + `"}`}, "invalid_request", 400},
+		{"patch as partner", request{sub: "u2", route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"suspended"}`}, "forbidden", 403},
+		{"patch bad status", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"gone"}`}, "invalid_request", 400},
+		{"patch unknown", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"active"}`}, "not_found", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e apiError
+			r := call(t, h, tt.req, &e)
+			if r.StatusCode != tt.want || e.Error.Code != tt.code || e.Error.Message == "" {
+				t.Errorf("got %d %+v, want %d %s", r.StatusCode, e, tt.want, tt.code)
+			}
+		})
+	}
+	// None of the refused requests enrolled u2.
+	var e apiError
+	if r := call(t, h, request{sub: "u2", route: "GET /partners/{id}", id: "me"}, &e); r.StatusCode != 404 {
+		t.Errorf("u2 was enrolled by a refused request: %d", r.StatusCode)
+	}
+}
+
+func TestSuspend(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	h := newHandler(t, b)
+	var p enrolled
+	call(t, h, request{sub: "u1", body: `{"code":"shady"}`}, &p)
+	var prof Profile
+	if r := call(t, h, request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: p.PartnerID, body: `{"status":"suspended"}`}, &prof); r.StatusCode != 200 || prof.Status != "suspended" {
+		t.Fatalf("suspend: %d %+v", r.StatusCode, prof)
+	}
+	owner, err := dynamo.New(b.Client, b.Table).CodeOwner(context.Background(), "shady")
+	if err != nil || owner.Active {
+		t.Errorf("code owner after suspension = %+v, %v; want inactive", owner, err)
+	}
+}
