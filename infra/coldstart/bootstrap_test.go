@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+)
+
+// TestRedirectBootstrap builds the redirect function as deployed (release
+// flags, for this host) and invokes the binary once through the fake
+// Runtime API with the realistic browser event, against DynamoDB Local:
+// the shipped bootstrap, not only its handler, starts, reads the code and
+// records the click.
+func TestRedirectBootstrap(t *testing.T) {
+	b := dynamotest.DynamoDBLocal(t)
+	ctx := context.Background()
+	st := dynamo.New(b.Client, b.Table)
+	p := dynamo.Partner{ID: "pt_bootstrap", Code: "abcd2345", Subject: "u-boot", Status: dynamo.StatusActive, CreatedAt: time.Now()}
+	if _, _, err := st.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "../../functions/redirect")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build redirect: %v\n%s", err, out)
+	}
+	event, err := os.ReadFile("../../shared/redirect/testdata/apigw-v2-redirect-browser.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHarness([]string{
+		// DynamoDB Local keeps one database per access key unless -sharedDb.
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
+		"TABLE_NAME=" + b.Table,
+		"DYNAMODB_ENDPOINT=" + os.Getenv(dynamotest.EndpointEnv),
+		"COOKIE_SECRET=k2:bootstrap-test-secret-0123",
+		"LANDING_URL=https://www.example.com/",
+		"PUBLIC_BASE_URL=https://go.example.com",
+	}, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	inv, err := h.invokeOnce("redirect", bin, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.kind != "response" {
+		t.Fatalf("reply %q: %s", inv.kind, inv.body)
+	}
+	var resp struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Cookies    []string          `json:"cookies"`
+	}
+	if err := json.Unmarshal(inv.body, &resp); err != nil {
+		t.Fatalf("response %s: %v", inv.body, err)
+	}
+	if resp.StatusCode != 302 || !strings.HasPrefix(resp.Headers["Location"], "https://www.example.com/pricing?pk_vid=v_") {
+		t.Errorf("response %s: want 302 to /pricing with a visitor id", inv.body)
+	}
+	if len(resp.Cookies) != 1 || !strings.HasPrefix(resp.Cookies[0], "pk_ref=k2.") || !strings.Contains(resp.Cookies[0], "; Secure") {
+		t.Errorf("cookies %v: want one Secure pk_ref signed with k2", resp.Cookies)
+	}
+	if clicks, err := st.Clicks(ctx, p.ID); err != nil || clicks != 1 {
+		t.Errorf("clicks = %d, %v; want 1 recorded by the bootstrap", clicks, err)
+	}
+}
