@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make bench: prints the performance figures partnerkit reports, as medians
+# of repeated runs and as ratios to a baseline measured in the same run.
+# These are figures to read, not gates: the script fails only if a
+# benchmark cannot run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p .run
+count="${COUNT:-7}"
+
+echo "== handler benchmarks (go test -bench, median of $count runs)"
+go test -run '^$' -bench . -benchmem -count "$count" ./shared/... | tee .run/bench.txt | grep -E '^Benchmark' || true
+awk '
+/^Benchmark/ {
+	name = $1; sub(/-[0-9]+$/, "", name)
+	for (i = 2; i < NF; i++) {
+		if ($(i+1) == "ns/op") ns[name] = ns[name] " " $i
+		if ($(i+1) == "allocs/op") al[name] = al[name] " " $i
+	}
+}
+function median(list,   a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+	printf "\n%-36s %12s %10s\n", "benchmark (median)", "ns/op", "allocs/op"
+	for (k in ns) { m[k] = median(ns[k]); printf "%-36s %12.0f %10s\n", k, m[k], median(al[k]) }
+	if (("BenchmarkRedirectHandler" in m) && ("BenchmarkRedirectFloor" in m))
+		printf "\nredirect handler / decode+encode floor: %.2fx (target: <= 30 us/op, <= 80 allocs/op)\n", m["BenchmarkRedirectHandler"] / m["BenchmarkRedirectFloor"]
+}' .run/bench.txt
+
+echo
+echo "== cold start and binary size (infra/coldstart/run.sh)"
+bash infra/coldstart/run.sh
