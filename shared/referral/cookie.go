@@ -34,7 +34,7 @@ type Cookies struct {
 	Secure bool   // false only for plain-http local stacks
 }
 
-var raw64 = base64.RawURLEncoding
+var raw64 = base64.RawURLEncoding.Strict()
 
 // Value returns the signed cookie value for t.
 func (c *Cookies) Value(t Touch) string {

@@ -87,7 +87,8 @@ func mac(secret []byte, purpose, kid, payload string) []byte {
 	return m.Sum(nil)
 }
 
-var b64 = base64.RawURLEncoding
+// Strict: a signature has exactly one text form, so no two tokens verify alike.
+var b64 = base64.RawURLEncoding.Strict()
 
 // Seal returns "kid.payload.signature" for a payload of URL-safe characters
 // without dots (callers pass base64url text). It is safe for concurrent use.
