@@ -71,7 +71,14 @@ func ValidateVanity(s string) (string, error) {
 // GenerateCode returns a random code of GeneratedLen characters from an
 // alphabet without look-alikes. With 31^8 ≈ 8.5e11 codes, collisions are
 // rare; the store's conditional write catches the rest.
-func GenerateCode() string { return randomString(GeneratedLen) }
+func GenerateCode() string {
+	for {
+		// "partners" is 8 letters of the alphabet: never hand it out.
+		if c := randomString(GeneratedLen); !reserved[c] {
+			return c
+		}
+	}
+}
 
 // NewPartnerID returns a new random partner id.
 func NewPartnerID() string { return "pt_" + randomString(16) }
