@@ -72,7 +72,7 @@ func TestRedirectBootstrap(t *testing.T) {
 	if len(resp.Cookies) != 1 || !strings.HasPrefix(resp.Cookies[0], "pk_ref=k2.") || !strings.Contains(resp.Cookies[0], "; Secure") {
 		t.Errorf("cookies %v: want one Secure pk_ref signed with k2", resp.Cookies)
 	}
-	if clicks, err := st.Clicks(ctx, p.ID); err != nil || clicks != 1 {
-		t.Errorf("clicks = %d, %v; want 1 recorded by the bootstrap", clicks, err)
+	if counts, err := st.Counts(ctx, p.ID); err != nil || counts.Clicks != 1 {
+		t.Errorf("clicks = %d, %v; want 1 recorded by the bootstrap", counts.Clicks, err)
 	}
 }

@@ -49,37 +49,55 @@ func (st *Store) RecordClick(ctx context.Context, partnerID string) error {
 	return nil
 }
 
-// Clicks returns a partner's counted clicks, summing every shard.
-func (st *Store) Clicks(ctx context.Context, partnerID string) (int64, error) {
-	keys := make([]map[string]types.AttributeValue, ClickShards)
-	for i := range keys {
-		keys[i] = key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS")
+// Counts are a partner's counters.
+type Counts struct {
+	Clicks  int64
+	Signups int64
+}
+
+// Counts returns a partner's counters: every click shard and the stats
+// item, in one batch read.
+func (st *Store) Counts(ctx context.Context, partnerID string) (Counts, error) {
+	keys := make([]map[string]types.AttributeValue, 0, ClickShards+1)
+	for i := range ClickShards {
+		keys = append(keys, key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS"))
 	}
-	var total int64
-	req := map[string]types.KeysAndAttributes{*st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 0; len(req) > 0; attempt++ {
-		if attempt > 0 {
-			if attempt > 8 {
-				return 0, fmt.Errorf("dynamo: reading clicks: unprocessed keys after %d attempts", attempt)
-			}
-			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
-		}
-		out, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+	keys = append(keys, statsKey(partnerID))
+	items, err := st.batchGet(ctx, keys)
+	if err != nil {
+		return Counts{}, err
+	}
+	var c Counts
+	for _, item := range items {
+		clicks, err := num(item, "clicks")
 		if err != nil {
-			return 0, fmt.Errorf("dynamo: reading clicks: %w", err)
+			return Counts{}, err
 		}
-		for _, item := range out.Responses[*st.table] {
-			if v, ok := item["clicks"].(*types.AttributeValueMemberN); ok {
-				c, err := strconv.ParseInt(v.Value, 10, 64)
-				if err != nil {
-					return 0, fmt.Errorf("dynamo: click shard holds %q", v.Value)
-				}
-				total += c
-			}
+		signups, err := num(item, "signups")
+		if err != nil {
+			return Counts{}, err
 		}
-		req = out.UnprocessedKeys
+		c.Clicks += clicks
+		c.Signups += signups
 	}
-	return total, nil
+	return c, nil
+}
+
+func statsKey(partnerID string) map[string]types.AttributeValue {
+	return key("PARTNER#"+partnerID, "STATS")
+}
+
+// num reads a number attribute; a missing one is 0.
+func num(item map[string]types.AttributeValue, name string) (int64, error) {
+	v, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: %s holds %q", name, v.Value)
+	}
+	return n, nil
 }
 
 // RecordFirstTouch stores t as its visitor's first touch unless one is

@@ -109,11 +109,11 @@ func TestClicksAndFirstTouch(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if got, err := st.Clicks(ctx, "pt_a"); err != nil || got != clicks {
-			t.Errorf("Clicks(pt_a) = %d, %v; want %d", got, err, clicks)
+		if got, err := st.Counts(ctx, "pt_a"); err != nil || got.Clicks != clicks {
+			t.Errorf("Counts(pt_a) = %+v, %v; want %d clicks", got, err, clicks)
 		}
-		if got, err := st.Clicks(ctx, "pt_none"); err != nil || got != 0 {
-			t.Errorf("Clicks(pt_none) = %d, %v; want 0", got, err)
+		if got, err := st.Counts(ctx, "pt_none"); err != nil || got != (dynamo.Counts{}) {
+			t.Errorf("Counts(pt_none) = %+v, %v; want zero", got, err)
 		}
 
 		// Many first clicks of one visitor from different partners: one wins
