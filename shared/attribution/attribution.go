@@ -1,0 +1,109 @@
+// Package attribution decides which partner gets the credit for a new
+// customer (contract section 4): the earliest touch in the window that is
+// not a self-referral wins; ties go to a click, then an invite, then a
+// typed code. It is pure: the store gathers the touches and keeps the result.
+package attribution
+
+import (
+	"sort"
+	"time"
+)
+
+// Touch sources, in tie-break order.
+const (
+	SourceClick  = "click"
+	SourceInvite = "invite"
+	SourceCode   = "code"
+)
+
+// Candidate outcomes.
+const (
+	OutcomeWon          = "won"
+	OutcomeLater        = "later"
+	OutcomeOutOfWindow  = "out_of_window"
+	OutcomeSelfReferral = "self_referral"
+)
+
+// Reasons a customer is not attributed.
+const (
+	ReasonNoTouch      = "no_touch"
+	ReasonOutOfWindow  = "out_of_window"
+	ReasonSelfReferral = "self_referral"
+)
+
+var sourceRank = map[string]int{SourceClick: 0, SourceInvite: 1, SourceCode: 2}
+
+// Signup is the customer being attributed.
+type Signup struct {
+	CustomerID string
+	Email      string // normalized
+	CreatedAt  time.Time
+}
+
+// Touch is one way a partner reached the customer before the decision.
+type Touch struct {
+	Source       string
+	PartnerID    string
+	PartnerEmail string // normalized; the partner's own address, for self-referrals
+	At           time.Time
+}
+
+// Candidate is a touch as the decision saw it, with why it won or lost.
+type Candidate struct {
+	Source    string
+	PartnerID string
+	TouchedAt time.Time
+	Outcome   string
+}
+
+// Decision is the attribution of one customer; it never changes once stored.
+type Decision struct {
+	CustomerID string
+	Attributed bool
+	PartnerID  string // when Attributed
+	Source     string // when Attributed
+	TouchedAt  time.Time
+	Reason     string // when not Attributed
+	Candidates []Candidate
+}
+
+// Decide applies the rules to the touches found for s. Touches timed after
+// CreatedAt still count (clocks differ); touches more than window before it
+// are out of window.
+func Decide(s Signup, touches []Touch, window time.Duration) Decision {
+	sorted := append([]Touch(nil), touches...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if !sorted[i].At.Equal(sorted[j].At) {
+			return sorted[i].At.Before(sorted[j].At)
+		}
+		return sourceRank[sorted[i].Source] < sourceRank[sorted[j].Source]
+	})
+	d := Decision{CustomerID: s.CustomerID}
+	earliest := s.CreatedAt.Add(-window)
+	self, outOfWindow := false, false
+	for _, t := range sorted {
+		c := Candidate{Source: t.Source, PartnerID: t.PartnerID, TouchedAt: t.At}
+		switch {
+		case t.PartnerEmail != "" && t.PartnerEmail == s.Email:
+			c.Outcome, self = OutcomeSelfReferral, true
+		case t.At.Before(earliest):
+			c.Outcome, outOfWindow = OutcomeOutOfWindow, true
+		case !d.Attributed:
+			c.Outcome = OutcomeWon
+			d.Attributed, d.PartnerID, d.Source, d.TouchedAt = true, t.PartnerID, t.Source, t.At
+		default:
+			c.Outcome = OutcomeLater
+		}
+		d.Candidates = append(d.Candidates, c)
+	}
+	switch {
+	case d.Attributed:
+	case self:
+		d.Reason = ReasonSelfReferral
+	case outOfWindow:
+		d.Reason = ReasonOutOfWindow
+	default:
+		d.Reason = ReasonNoTouch
+	}
+	return d
+}

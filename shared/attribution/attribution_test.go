@@ -1,0 +1,56 @@
+package attribution
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDecide(t *testing.T) {
+	created := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	window := 90 * 24 * time.Hour
+	s := Signup{CustomerID: "cus_1", Email: "carol@example.com", CreatedAt: created}
+	at := func(d time.Duration) time.Time { return created.Add(d) }
+	click := func(p string, d time.Duration) Touch { return Touch{Source: SourceClick, PartnerID: p, At: at(d)} }
+	invite := func(p string, d time.Duration) Touch { return Touch{Source: SourceInvite, PartnerID: p, At: at(d)} }
+	code := func(p string) Touch { return Touch{Source: SourceCode, PartnerID: p, At: created} }
+
+	tests := []struct {
+		name       string
+		touches    []Touch
+		wantWinner string
+		wantSource string
+		wantReason string
+		outcomes   []string
+	}{
+		{"no touch", nil, "", "", ReasonNoTouch, nil},
+		{"earliest wins", []Touch{code("pt_c"), click("pt_a", -time.Hour), invite("pt_b", -2*time.Hour)},
+			"pt_b", SourceInvite, "", []string{OutcomeWon, OutcomeLater, OutcomeLater}},
+		{"tie: click beats invite beats code", []Touch{code("pt_c"), invite("pt_b", 0), click("pt_a", 0)},
+			"pt_a", SourceClick, "", []string{OutcomeWon, OutcomeLater, OutcomeLater}},
+		{"touch after created_at counts", []Touch{click("pt_a", time.Minute)}, "pt_a", SourceClick, "", []string{OutcomeWon}},
+		{"out of window", []Touch{click("pt_a", -window-time.Millisecond)}, "", "", ReasonOutOfWindow, []string{OutcomeOutOfWindow}},
+		{"edge of window counts", []Touch{click("pt_a", -window)}, "pt_a", SourceClick, "", []string{OutcomeWon}},
+		{"old touch loses to a newer one in window", []Touch{click("pt_a", -window-time.Hour), code("pt_c")},
+			"pt_c", SourceCode, "", []string{OutcomeOutOfWindow, OutcomeWon}},
+		{"self-referral skipped", []Touch{{Source: SourceClick, PartnerID: "pt_self", PartnerEmail: "carol@example.com", At: at(-time.Hour)}, code("pt_c")},
+			"pt_c", SourceCode, "", []string{OutcomeSelfReferral, OutcomeWon}},
+		{"only self-referral", []Touch{{Source: SourceCode, PartnerID: "pt_self", PartnerEmail: "carol@example.com", At: created}, click("pt_a", -window-time.Hour)},
+			"", "", ReasonSelfReferral, []string{OutcomeOutOfWindow, OutcomeSelfReferral}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(s, tt.touches, window)
+			if d.Attributed != (tt.wantWinner != "") || d.PartnerID != tt.wantWinner || d.Source != tt.wantSource || d.Reason != tt.wantReason {
+				t.Errorf("Decide = %+v; want winner %q source %q reason %q", d, tt.wantWinner, tt.wantSource, tt.wantReason)
+			}
+			if len(d.Candidates) != len(tt.outcomes) {
+				t.Fatalf("candidates %+v, want %d", d.Candidates, len(tt.outcomes))
+			}
+			for i, c := range d.Candidates {
+				if c.Outcome != tt.outcomes[i] {
+					t.Errorf("candidate %d (%s %s) outcome %q, want %q", i, c.Source, c.PartnerID, c.Outcome, tt.outcomes[i])
+				}
+			}
+		})
+	}
+}
