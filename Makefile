@@ -4,7 +4,7 @@
 GO        ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w"
 LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS = redirect partners
+FUNCTIONS = redirect partners signup
 
 .PHONY: run test bench coldstart build fmt vet clean
 
@@ -42,3 +42,6 @@ build-RedirectFunction:
 
 build-PartnersFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/partners
+
+build-SignupFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/signup

@@ -16,6 +16,7 @@ import (
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
 	"partnerkit/shared/samtemplate"
+	"partnerkit/shared/signup"
 )
 
 // constructor builds a function's handler from the configuration; it is
@@ -28,6 +29,7 @@ type constructor func(ctx context.Context, cfg config.Config, log *slog.Logger) 
 var functions = map[string]constructor{
 	"RedirectFunction": redirect.FromConfig,
 	"PartnersFunction": partners.FromConfig,
+	"SignupFunction":   signup.FromConfig,
 }
 
 // stack is the local stack: the gateway in front of every function.

@@ -11,9 +11,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
+	"partnerkit/shared/signup"
 )
 
 // Store is what the partner API needs of the store.
@@ -23,6 +25,7 @@ type Store interface {
 	Partner(ctx context.Context, id string) (dynamo.Partner, error)
 	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
 	Counts(ctx context.Context, partnerID string) (dynamo.Counts, error)
+	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -64,6 +67,8 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.get(ctx, req.PathParameters["id"], caller)
 	case "PATCH /partners/{id}":
 		return h.patch(ctx, req, caller)
+	case "GET /customers/{customer_id}/attribution":
+		return h.attribution(ctx, req.PathParameters["customer_id"], caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }
@@ -238,4 +243,20 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return httpapi.JSON(http.StatusOK, prof), nil
+}
+
+// attribution shows an admin how a customer was attributed: the decision
+// and every touch considered, so "why wasn't I credited?" has an answer.
+func (h *Handler) attribution(ctx context.Context, customerID string, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read attributions.")
+	}
+	d, err := h.Store.Attribution(ctx, customerID)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No signup webhook has been recorded for customer %q.", customerID)
+	}
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, signup.Result(d, true)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 )
@@ -23,6 +25,7 @@ type request struct {
 	route, id, body string
 	sub, email      string
 	admin, base64   bool
+	customerRoute   bool // the path parameter is customer_id, not id
 }
 
 func (r request) event(t *testing.T) []byte {
@@ -39,11 +42,15 @@ func (r request) event(t *testing.T) []byte {
 	if r.route != "" {
 		method, path, _ := strings.Cut(r.route, " ")
 		ev["routeKey"], ctx["routeKey"] = r.route, r.route
-		path = strings.Replace(path, "{id}", r.id, 1)
+		param := "id"
+		if r.customerRoute {
+			param = "customer_id"
+		}
+		path = strings.Replace(path, "{"+param+"}", r.id, 1)
 		ev["rawPath"] = path
 		ctx["http"].(map[string]any)["method"] = method
 		ctx["http"].(map[string]any)["path"] = path
-		ev["pathParameters"] = map[string]any{"id": r.id}
+		ev["pathParameters"] = map[string]any{param: r.id}
 	}
 	ev["body"] = r.body
 	if r.base64 {
@@ -203,5 +210,35 @@ func TestSuspend(t *testing.T) {
 	owner, err := dynamo.New(b.Client, b.Table).CodeOwner(context.Background(), "shady")
 	if err != nil || owner.Active {
 		t.Errorf("code owner after suspension = %+v, %v; want inactive", owner, err)
+	}
+}
+
+func TestAttributionRoute(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	st := dynamo.New(b.Client, b.Table)
+	h := newHandler(t, b)
+	created := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	d := attribution.Decide(attribution.Signup{CustomerID: "cus_9", Email: "c@example.com", CreatedAt: created},
+		[]attribution.Touch{
+			{Source: attribution.SourceCode, PartnerID: "pt_b", At: created},
+			{Source: attribution.SourceClick, PartnerID: "pt_a", At: created.Add(-time.Hour)},
+		}, 90*24*time.Hour)
+	resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_9", Status: 200, Body: "{}"}
+	if _, _, _, err := st.SaveAttribution(context.Background(), d, attribution.Signup{CustomerID: "cus_9", CreatedAt: created}, "h", resp, created); err != nil {
+		t.Fatal(err)
+	}
+	route := "GET /customers/{customer_id}/attribution"
+	var got map[string]any
+	r := call(t, h, request{route: route, id: "cus_9", sub: "admin", admin: true, customerRoute: true}, &got)
+	want := `map[attributed:true candidates:[map[outcome:won partner_id:pt_a source:click touched_at:2026-11-20T08:00:00.000Z] map[outcome:later partner_id:pt_b source:code touched_at:2026-11-20T09:00:00.000Z]] customer_id:cus_9 partner_id:pt_a source:click touched_at:2026-11-20T08:00:00.000Z]`
+	if r.StatusCode != 200 || fmt.Sprint(got) != want {
+		t.Errorf("attribution = %d %v\nwant %s", r.StatusCode, got, want)
+	}
+	var e apiError
+	if r := call(t, h, request{route: route, id: "cus_9", sub: "partner", customerRoute: true}, &e); r.StatusCode != 403 || e.Error.Code != "forbidden" {
+		t.Errorf("as a partner: %d %+v, want 403", r.StatusCode, e)
+	}
+	if r := call(t, h, request{route: route, id: "cus_none", sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 404 || e.Error.Code != "not_found" {
+		t.Errorf("unknown customer: %d %+v, want 404", r.StatusCode, e)
 	}
 }

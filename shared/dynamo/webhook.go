@@ -1,0 +1,89 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// WebhookTTL is how long a delivery's first response is kept for replays:
+// senders retry for a few days, under new timestamps but the same id.
+const WebhookTTL = 7 * 24 * time.Hour
+
+// WebhookResponse is the first response given to a webhook delivery,
+// returned again when the same webhook-id is delivered again.
+type WebhookResponse struct {
+	Endpoint string // "signup", "billing"
+	ID       string // webhook-id
+	Status   int
+	Body     string
+}
+
+func webhookKey(endpoint, id string) map[string]types.AttributeValue {
+	return key("WEBHOOK#"+endpoint+"#"+id, "WEBHOOK")
+}
+
+func webhookItem(r WebhookResponse, now time.Time) map[string]types.AttributeValue {
+	item := webhookKey(r.Endpoint, r.ID)
+	item["status"] = n(strconv.Itoa(r.Status))
+	item["body"] = s(r.Body)
+	item[attrExpires] = n(strconv.FormatInt(now.Add(WebhookTTL).Unix(), 10))
+	return item
+}
+
+func webhookFrom(endpoint, id string, item map[string]types.AttributeValue) (WebhookResponse, bool) {
+	status, err := num(item, "status")
+	if err != nil || status == 0 {
+		return WebhookResponse{}, false
+	}
+	return WebhookResponse{Endpoint: endpoint, ID: id, Status: int(status), Body: str(item, "body")}, true
+}
+
+func webhookPut(st *Store, r WebhookResponse, now time.Time) *types.Put {
+	return &types.Put{
+		TableName: st.table, Item: webhookItem(r, now),
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+}
+
+// SaveWebhookResponse keeps r as the first response of its delivery. If a
+// concurrent delivery of the same id got there first, its response is
+// returned instead, so both callers answer alike.
+func (st *Store) SaveWebhookResponse(ctx context.Context, r WebhookResponse, now time.Time) (WebhookResponse, error) {
+	p := webhookPut(st, r, now)
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return r, nil
+	}
+	ccf, lost := conditionFailed(err)
+	if !lost {
+		return WebhookResponse{}, fmt.Errorf("dynamo: saving webhook response: %w", err)
+	}
+	return st.firstWebhookResponse(ctx, r.Endpoint, r.ID, ccf.Item)
+}
+
+// firstWebhookResponse reads the stored response from the item a failed
+// condition returned, or from the table when the server returned none.
+func (st *Store) firstWebhookResponse(ctx context.Context, endpoint, id string, old map[string]types.AttributeValue) (WebhookResponse, error) {
+	if w, ok := webhookFrom(endpoint, id, old); ok {
+		return w, nil
+	}
+	item, err := st.get(ctx, "WEBHOOK#"+endpoint+"#"+id, "WEBHOOK", true)
+	if err != nil {
+		return WebhookResponse{}, fmt.Errorf("dynamo: reading webhook response: %w", err)
+	}
+	w, ok := webhookFrom(endpoint, id, item)
+	if !ok {
+		return WebhookResponse{}, fmt.Errorf("dynamo: malformed webhook response %s", id)
+	}
+	return w, nil
+}

@@ -1,0 +1,154 @@
+package signup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"partnerkit/shared/attribution"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/httpapi"
+	"partnerkit/shared/webhook"
+)
+
+// Store is what the signup webhook needs of the store.
+type Store interface {
+	LookupSignup(ctx context.Context, k dynamo.SignupKeys) (dynamo.SignupLookup, error)
+	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
+	SaveAttribution(ctx context.Context, d attribution.Decision, s attribution.Signup, emailHash string, resp dynamo.WebhookResponse, now time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error)
+	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
+}
+
+var _ Store = (*dynamo.Store)(nil)
+
+// Endpoint names this webhook's idempotency records.
+const Endpoint = "signup"
+
+// Handler serves POST /webhooks/signup. It is safe for concurrent use.
+type Handler struct {
+	Store    Store
+	Verifier *webhook.Verifier
+	Hasher   *emailaddr.Hasher
+	// Window is COOKIE_DAYS: touches older than this before created_at
+	// are out of window.
+	Window time.Duration
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Handle answers one delivery; errors become the contract's JSON.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := h.handle(ctx, &req)
+	if err != nil {
+		return httpapi.ErrorResponse(ctx, h.Log, err), nil
+	}
+	return resp, nil
+}
+
+func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	// Size first, then the signature on the raw body, then parsing.
+	body, err := httpapi.Body(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	id := req.Headers["webhook-id"]
+	if err := h.Verifier.Verify(id, req.Headers["webhook-timestamp"], req.Headers["webhook-signature"], body); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidSignature, "The webhook signature is missing, invalid or more than 5 minutes old.")
+	}
+	ev, err := Decode(body)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	emailHash := h.Hasher.Hash(ev.Email)
+	now := h.Now()
+
+	for attempt := 0; ; attempt++ {
+		w, err := h.attribute(ctx, id, ev, emailHash, now)
+		if err == nil {
+			return replay(w), nil
+		}
+		if attempt == 2 {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		// A transaction lost to a concurrent one on the same customer:
+		// the next attempt reads the winner.
+		time.Sleep(time.Duration(attempt+1) * 25 * time.Millisecond)
+	}
+}
+
+// attribute returns the response to give: the delivery's first response,
+// the customer's existing attribution, or a new decision, saved.
+func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash string, now time.Time) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupSignup(ctx, dynamo.SignupKeys{
+		WebhookID: id, CustomerID: ev.CustomerID, VisitorID: ev.VisitorID, EmailHash: emailHash, Code: ev.Code,
+	})
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	if lk.Replay != nil {
+		return *lk.Replay, nil
+	}
+	if lk.Existing != nil {
+		return h.Store.SaveWebhookResponse(ctx, h.response(id, *lk.Existing), now)
+	}
+
+	var touches []attribution.Touch
+	if lk.Click != nil {
+		touches = append(touches, attribution.Touch{Source: attribution.SourceClick, PartnerID: lk.Click.PartnerID, At: lk.Click.At})
+	}
+	if lk.Invite != nil {
+		touches = append(touches, attribution.Touch{Source: attribution.SourceInvite, PartnerID: lk.Invite.PartnerID, At: lk.Invite.At})
+	}
+	if lk.Code != nil && lk.Code.Active {
+		touches = append(touches, attribution.Touch{Source: attribution.SourceCode, PartnerID: lk.Code.PartnerID, At: ev.CreatedAt})
+	}
+	if len(touches) > 0 {
+		ids := make([]string, len(touches))
+		for i, t := range touches {
+			ids[i] = t.PartnerID
+		}
+		emails, err := h.Store.PartnerEmails(ctx, ids)
+		if err != nil {
+			return dynamo.WebhookResponse{}, err
+		}
+		for i := range touches {
+			touches[i].PartnerEmail, _ = emailaddr.Normalize(emails[touches[i].PartnerID])
+		}
+	}
+	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}
+	d := attribution.Decide(signup, touches, h.Window)
+
+	saved, ok, w, err := h.Store.SaveAttribution(ctx, d, signup, emailHash, h.response(id, d), now)
+	switch {
+	case errors.Is(err, dynamo.ErrWebhookReplayed):
+		return w, nil
+	case err != nil:
+		return dynamo.WebhookResponse{}, err
+	case ok:
+		return w, nil
+	}
+	// Another delivery attributed this customer first: answer with its
+	// decision, and keep that as this delivery's response.
+	return h.Store.SaveWebhookResponse(ctx, h.response(id, saved), now)
+}
+
+func (h *Handler) response(id string, d attribution.Decision) dynamo.WebhookResponse {
+	body, err := json.Marshal(Result(d, false))
+	if err != nil {
+		panic("signup: encoding a result: " + err.Error())
+	}
+	return dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, Status: http.StatusOK, Body: string(body)}
+}
+
+func replay(w dynamo.WebhookResponse) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: w.Status, Body: w.Body,
+		Headers: map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
+	}
+}

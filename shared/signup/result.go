@@ -1,0 +1,44 @@
+package signup
+
+import "partnerkit/shared/attribution"
+
+// Response is the signup webhook's answer (contract section 4); with
+// candidates it is also the admin's GET /customers/{id}/attribution.
+type Response struct {
+	CustomerID string      `json:"customer_id"`
+	Attributed bool        `json:"attributed"`
+	PartnerID  string      `json:"partner_id,omitempty"`
+	Source     string      `json:"source,omitempty"`
+	TouchedAt  string      `json:"touched_at,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+	Candidates []Candidate `json:"candidates,omitempty"`
+}
+
+// Candidate is one touch the decision considered and its outcome.
+type Candidate struct {
+	Source    string `json:"source"`
+	PartnerID string `json:"partner_id"`
+	TouchedAt string `json:"touched_at"`
+	Outcome   string `json:"outcome"`
+}
+
+// TimeFormat is how touch times are shown: RFC 3339, UTC, milliseconds.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// Result renders a decision, with its candidates when asked (an empty
+// list then shows as []).
+func Result(d attribution.Decision, withCandidates bool) Response {
+	r := Response{CustomerID: d.CustomerID, Attributed: d.Attributed, Reason: d.Reason}
+	if d.Attributed {
+		r.PartnerID, r.Source, r.TouchedAt = d.PartnerID, d.Source, d.TouchedAt.UTC().Format(TimeFormat)
+	}
+	if withCandidates {
+		r.Candidates = make([]Candidate, 0, len(d.Candidates))
+		for _, c := range d.Candidates {
+			r.Candidates = append(r.Candidates, Candidate{
+				Source: c.Source, PartnerID: c.PartnerID, TouchedAt: c.TouchedAt.UTC().Format(TimeFormat), Outcome: c.Outcome,
+			})
+		}
+	}
+	return r
+}
