@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -86,4 +87,17 @@ func (st *Store) firstWebhookResponse(ctx context.Context, endpoint, id string, 
 		return WebhookResponse{}, fmt.Errorf("dynamo: malformed webhook response %s", id)
 	}
 	return w, nil
+}
+
+// FirstResponse returns the stored first response of a delivery, if any.
+func (st *Store) FirstResponse(ctx context.Context, endpoint, id string) (WebhookResponse, bool, error) {
+	item, err := st.get(ctx, "WEBHOOK#"+endpoint+"#"+id, "WEBHOOK", true)
+	if errors.Is(err, ErrNotFound) {
+		return WebhookResponse{}, false, nil
+	}
+	if err != nil {
+		return WebhookResponse{}, false, err
+	}
+	w, ok := webhookFrom(endpoint, id, item)
+	return w, ok, nil
 }

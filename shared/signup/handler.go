@@ -52,17 +52,22 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	// Size first, then the signature on the raw body, then parsing.
-	body, err := httpapi.Body(req)
+	id, body, err := h.Verifier.Open(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	id := req.Headers["webhook-id"]
-	if err := h.Verifier.Verify(id, req.Headers["webhook-timestamp"], req.Headers["webhook-signature"], body); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidSignature, "The webhook signature is missing, invalid or more than 5 minutes old.")
-	}
 	ev, err := Decode(body)
 	if err != nil {
+		// A webhook-id already answered gets its first response whatever
+		// the body now holds: replay comes before parsing. Only refused
+		// bodies pay for this extra read.
+		lk, lerr := h.Store.LookupSignup(ctx, dynamo.SignupKeys{WebhookID: id})
+		if lerr != nil {
+			return events.APIGatewayV2HTTPResponse{}, lerr
+		}
+		if lk.Replay != nil {
+			return webhook.Reply(lk.Replay.Status, lk.Replay.Body), nil
+		}
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	emailHash := h.Hasher.Hash(ev.Email)
@@ -71,7 +76,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	for attempt := 0; ; attempt++ {
 		w, err := h.attribute(ctx, id, ev, emailHash, now)
 		if err == nil {
-			return replay(w), nil
+			return webhook.Reply(w.Status, w.Body), nil
 		}
 		if attempt == 2 {
 			return events.APIGatewayV2HTTPResponse{}, err
@@ -144,11 +149,4 @@ func (h *Handler) response(id string, d attribution.Decision) dynamo.WebhookResp
 		panic("signup: encoding a result: " + err.Error())
 	}
 	return dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, Status: http.StatusOK, Body: string(body)}
-}
-
-func replay(w dynamo.WebhookResponse) events.APIGatewayV2HTTPResponse {
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: w.Status, Body: w.Body,
-		Headers: map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
-	}
 }

@@ -146,6 +146,11 @@ func TestSignupAttribution(t *testing.T) {
 		if r := send(t, e.h, again); r.status != 200 || fmt.Sprint(r.body) != fmt.Sprint(want) {
 			t.Errorf("replay = %d %v, want the first response", r.status, r.body)
 		}
+		// Replay comes before parsing: a body this endpoint would refuse
+		// still gets the first response under a seen webhook-id.
+		if r := send(t, e.h, signed(t, "msg_1", `{"type":"customer.deleted"}`)); r.status != 200 || fmt.Sprint(r.body) != fmt.Sprint(want) {
+			t.Errorf("replay with a malformed body = %d %v, want the first response", r.status, r.body)
+		}
 		// Another delivery for the same customer naming another partner's
 		// code: the attribution never changes.
 		if r := send(t, e.h, signed(t, "msg_2", customerBody("cus_1", "carol@example.com", "", "bob-code", "2026-11-24T10:15:59Z"))); fmt.Sprint(r.body) != fmt.Sprint(want) {
