@@ -244,7 +244,10 @@ func decisionItem(d attribution.Decision, signup attribution.Signup, emailHash s
 			"source": s(c.Source), "partner_id": s(c.PartnerID), "touched_at": s(timeText(c.TouchedAt)), "outcome": s(c.Outcome),
 		}})
 	}
-	item["candidates"] = &types.AttributeValueMemberL{Value: cands}
+	if len(cands) > 0 {
+		// No empty lists: the embedded store mishandles them on rollback.
+		item["candidates"] = &types.AttributeValueMemberL{Value: cands}
+	}
 	return item
 }
 

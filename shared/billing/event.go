@@ -1,0 +1,131 @@
+package billing
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"partnerkit/shared/httpapi"
+	"partnerkit/shared/ledger"
+)
+
+// Event types this endpoint takes.
+const (
+	TypePaymentSucceeded = "payment.succeeded"
+	TypePaymentRefunded  = "payment.refunded"
+)
+
+const maxID = 128
+
+// Event is a checked billing webhook: a payment, or a refund when RefundID
+// is set.
+type Event struct {
+	Type       string
+	PaymentID  string
+	RefundID   string
+	CustomerID string // payments
+	Currency   string // payments, upper case
+	Amount     int64
+	At         time.Time // paid_at or refunded_at
+}
+
+type payload struct {
+	Type      string          `json:"type"`
+	Timestamp string          `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
+}
+
+type data struct {
+	PaymentID  *string         `json:"payment_id"`
+	RefundID   *string         `json:"refund_id"`
+	CustomerID *string         `json:"customer_id"`
+	Amount     json.RawMessage `json:"amount"`
+	Currency   *string         `json:"currency"`
+	PaidAt     *string         `json:"paid_at"`
+	RefundedAt *string         `json:"refunded_at"`
+}
+
+func invalid(format string, args ...any) error {
+	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
+}
+
+// Decode parses and checks a billing webhook body. Unknown fields are
+// ignored; a missing or malformed required field is a 400 naming it.
+func Decode(body []byte) (Event, error) {
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Event{}, invalid("The body is not a JSON webhook payload {\"type\",\"timestamp\",\"data\"}.")
+	}
+	if p.Type != TypePaymentSucceeded && p.Type != TypePaymentRefunded {
+		return Event{}, invalid("Unknown event type %q: this endpoint takes %q and %q.", p.Type, TypePaymentSucceeded, TypePaymentRefunded)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, p.Timestamp); err != nil {
+		return Event{}, invalid("timestamp must be an RFC 3339 time.")
+	}
+	var d data
+	if len(p.Data) == 0 || json.Unmarshal(p.Data, &d) != nil {
+		return Event{}, invalid("data must be an object.")
+	}
+	ev := Event{Type: p.Type}
+	var err error
+	if ev.PaymentID, err = id("payment_id", d.PaymentID); err != nil {
+		return Event{}, err
+	}
+	if ev.Amount, err = amount(d.Amount); err != nil {
+		return Event{}, err
+	}
+	if p.Type == TypePaymentSucceeded {
+		if ev.CustomerID, err = id("customer_id", d.CustomerID); err != nil {
+			return Event{}, err
+		}
+		if d.Currency == nil {
+			return Event{}, invalid("data.currency is required.")
+		}
+		if ev.Currency, err = ledger.Currency(*d.Currency); err != nil {
+			return Event{}, invalid("data.currency %q is %s.", *d.Currency, err)
+		}
+		ev.At, err = at("paid_at", d.PaidAt)
+		return ev, err
+	}
+	if ev.RefundID, err = id("refund_id", d.RefundID); err != nil {
+		return Event{}, err
+	}
+	ev.At, err = at("refunded_at", d.RefundedAt)
+	return ev, err
+}
+
+func id(name string, v *string) (string, error) {
+	if v == nil || *v == "" || len(*v) > maxID || strings.ContainsAny(*v, "#") {
+		return "", invalid("data.%s must be 1 to %d characters, without #.", name, maxID)
+	}
+	for _, r := range *v {
+		if !unicode.IsPrint(r) {
+			return "", invalid("data.%s must be printable.", name)
+		}
+	}
+	return *v, nil
+}
+
+// amount accepts only a JSON integer literal: 99.5, 1e3, "100" and
+// negative numbers are refused, not rounded.
+func amount(raw json.RawMessage) (int64, error) {
+	s := string(raw)
+	a, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || ledger.CheckAmount(a) != nil {
+		return 0, invalid("data.amount must be a positive integer of minor units (cents for USD), at most %d.", int64(ledger.MaxAmount))
+	}
+	return a, nil
+}
+
+func at(name string, v *string) (time.Time, error) {
+	if v == nil {
+		return time.Time{}, invalid("data.%s is required.", name)
+	}
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil || t.Year() < 2000 {
+		return time.Time{}, invalid("data.%s must be an RFC 3339 time, like 2026-11-24T10:15:30Z.", name)
+	}
+	return t.UTC().Truncate(time.Millisecond), nil
+}

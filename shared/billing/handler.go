@@ -1,0 +1,273 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi"
+	"partnerkit/shared/ledger"
+	"partnerkit/shared/webhook"
+)
+
+// Store is what the billing webhook needs of the store.
+type Store interface {
+	LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
+	HeldRefunds(ctx context.Context, paymentID string) ([]dynamo.Refund, error)
+	RecordPayment(ctx context.Context, w dynamo.PaymentWrite) (dynamo.WebhookResponse, error)
+	RecordRefund(ctx context.Context, w dynamo.RefundWrite) (dynamo.WebhookResponse, error)
+	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
+	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
+	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
+}
+
+var _ Store = (*dynamo.Store)(nil)
+
+// Endpoint names this webhook's idempotency records.
+const Endpoint = "billing"
+
+// maxAttempts bounds retries after losing a race with a concurrent
+// delivery or a period starting to close.
+const maxAttempts = 8
+
+// Handler serves POST /webhooks/billing. It is safe for concurrent use.
+type Handler struct {
+	Store    Store
+	Verifier *webhook.Verifier
+	// BPS is COMMISSION_BPS; Months is COMMISSION_MONTHS (0: no limit).
+	BPS    int
+	Months int
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Handle answers one delivery; errors become the contract's JSON.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	w, err := h.handle(ctx, &req)
+	if err != nil {
+		return httpapi.ErrorResponse(ctx, h.Log, err), nil
+	}
+	return webhook.Reply(w.Status, w.Body), nil
+}
+
+// Recorded is the billing webhook's answer.
+type Recorded struct {
+	PaymentID string `json:"payment_id"`
+	RefundID  string `json:"refund_id,omitempty"`
+	Recorded  bool   `json:"recorded"`
+}
+
+func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (dynamo.WebhookResponse, error) {
+	id, body, err := h.Verifier.Open(req)
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	ev, err := Decode(body)
+	if err != nil {
+		// A webhook-id already answered gets its first response whatever
+		// the body holds now; only refused bodies pay for this read.
+		if w, ok, lerr := h.Store.FirstResponse(ctx, Endpoint, id); lerr != nil || ok {
+			return w, lerr
+		}
+		return dynamo.WebhookResponse{}, err
+	}
+	out, err := json.Marshal(Recorded{PaymentID: ev.PaymentID, RefundID: ev.RefundID, Recorded: true})
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	resp := dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, Status: http.StatusOK, Body: string(out)}
+	// floor is the earliest period a new line may go to; it rises when a
+	// write finds its period closing.
+	floor := ""
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		var w dynamo.WebhookResponse
+		if ev.RefundID == "" {
+			w, err = h.payment(ctx, ev, resp, floor)
+		} else {
+			w, err = h.refund(ctx, ev, resp, floor)
+		}
+		var closing periodClosing
+		switch {
+		case err == nil, errors.Is(err, dynamo.ErrWebhookReplayed):
+			return w, nil
+		case errors.As(err, &closing):
+			floor = closing.next
+		case errors.Is(err, dynamo.ErrPaymentChanged):
+		default:
+			return dynamo.WebhookResponse{}, err
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	return dynamo.WebhookResponse{}, errors.New("billing: gave up after repeated write conflicts")
+}
+
+// periodClosing carries the period after the one that began closing.
+type periodClosing struct{ next string }
+
+func (periodClosing) Error() string { return "billing: period closing" }
+
+// openFloor is the first period lines may go to: after the last closed
+// one, and not below floor.
+func openFloor(lastClosed, floor string) string {
+	f := ""
+	if last, err := ledger.ParsePeriod(lastClosed); err == nil {
+		f = last.Next().String()
+	}
+	if floor > f {
+		f = floor
+	}
+	return f
+}
+
+// bucket is the period whose statement takes a line timed at.
+func bucket(at time.Time, floor string) string {
+	own := ledger.PeriodOf(at).String()
+	if own < floor {
+		return floor
+	}
+	return own
+}
+
+func closingAfter(period string) periodClosing {
+	p, _ := ledger.ParsePeriod(period)
+	return periodClosing{next: p.Next().String()}
+}
+
+func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, "", ev.CustomerID)
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	if lk.Replay != nil {
+		return *lk.Replay, nil
+	}
+	prev := lk.Payment
+	if prev != nil && prev.State != dynamo.PaymentAwaiting {
+		if prev.CustomerID != ev.CustomerID || prev.Amount != ev.Amount || prev.Currency != ev.Currency || prev.PaidAt != ev.At.UnixMilli() {
+			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Payment %q was already recorded with different data.", ev.PaymentID)
+		}
+		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
+	}
+	p := dynamo.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
+	w := dynamo.PaymentWrite{Previous: prev, Response: resp, Now: h.Now()}
+
+	// Refunds that arrived before the payment apply now, in arrival
+	// order, up to its amount; the rest are kept as rejected.
+	if prev != nil {
+		p.Version = prev.Version + 1
+		held, err := h.Store.HeldRefunds(ctx, ev.PaymentID)
+		if err != nil {
+			return dynamo.WebhookResponse{}, err
+		}
+		for _, r := range held {
+			if p.Refunded+r.Amount <= p.Amount {
+				r.State = dynamo.RefundApplied
+				p.Refunded += r.Amount
+				p.Refunds = append(p.Refunds, ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
+			} else {
+				r.State = dynamo.RefundRejected
+			}
+			w.Held = append(w.Held, r)
+		}
+	}
+
+	floor = openFloor(lk.LastClosed, floor)
+	own := ledger.PeriodOf(ev.At).String()
+	switch c := lk.Customer; {
+	case c == nil && own >= floor:
+		// No signup yet: it may still come before this payment's period
+		// closes, which decides then.
+		p.State = dynamo.PaymentPending
+	case c == nil || !c.Decision.Attributed:
+		p.State = dynamo.PaymentUnattributed
+	case h.Months > 0 && ledger.MonthsBetween(c.CreatedAt, ev.At) >= h.Months:
+		p.State = dynamo.PaymentUnattributed
+	default:
+		p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
+		p.Commission = ledger.Commission(p.Amount, h.BPS)
+		w.Lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, h.BPS, p.Refunds)
+		w.Bucket = bucket(ev.At, floor)
+	}
+	w.Payment = p
+	out, err := h.Store.RecordPayment(ctx, w)
+	if errors.Is(err, dynamo.ErrPeriodClosing) {
+		if p.State == dynamo.PaymentPending {
+			return out, closingAfter(own)
+		}
+		return out, closingAfter(w.Bucket)
+	}
+	if err != nil {
+		return out, err
+	}
+	if lk.Customer != nil {
+		// Best effort: the count of paying customers is a statistic.
+		if err := h.Store.TouchCustomer(ctx, ev.CustomerID, ev.At); err != nil {
+			h.Log.WarnContext(ctx, "customer payment time not updated", "error", err.Error())
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, ev.RefundID, "")
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	if lk.Replay != nil {
+		return *lk.Replay, nil
+	}
+	if r := lk.Refund; r != nil {
+		if r.PaymentID != ev.PaymentID || r.Amount != ev.Amount || r.RefundedAt != ev.At.UnixMilli() {
+			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Refund %q was already recorded with different data.", ev.RefundID)
+		}
+		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
+	}
+	now := h.Now()
+	r := dynamo.Refund{ID: ev.RefundID, PaymentID: ev.PaymentID, Amount: ev.Amount, RefundedAt: ev.At.UnixMilli(), ArrivedAt: now.UnixMilli()}
+	w := dynamo.RefundWrite{Refund: r, Previous: lk.Payment, Response: resp, Now: now}
+	if lk.Payment == nil || lk.Payment.State == dynamo.PaymentAwaiting {
+		// The payment has not arrived: hold the refund until it does.
+		w.Refund.State = dynamo.RefundHeld
+		out, err := h.Store.RecordRefund(ctx, w)
+		if errors.Is(err, dynamo.ErrTooManyHeld) {
+			return out, httpapi.Errorf(httpapi.CodeInvalidRequest, "Too many refunds are held for payment %q, which has not arrived.", ev.PaymentID)
+		}
+		return out, err
+	}
+	p := *lk.Payment
+	for _, applied := range p.Refunds {
+		if applied.ID == ev.RefundID {
+			// Applied by a concurrent delivery between the reads of the
+			// refund and of its payment: read both again.
+			return dynamo.WebhookResponse{}, dynamo.ErrPaymentChanged
+		}
+	}
+	if p.Refunded+ev.Amount > p.Amount {
+		return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
+			"Refunds of payment %q would add up to %d, more than its amount %d.", ev.PaymentID, p.Refunded+ev.Amount, p.Amount)
+	}
+	w.Refund.State = dynamo.RefundApplied
+	p.Refunded += ev.Amount
+	p.Refunds = append(append([]ledger.RefundEvent(nil), p.Refunds...), ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
+	p.Version++
+	if p.State == dynamo.PaymentAttributed {
+		rev := ledger.Reversal(p.Commission, p.Amount, p.Refunded, p.Reversed)
+		p.Reversed += rev
+		if line, ok := ledger.ReversalLine(p.Event(), p.PartnerID, p.Refunds[len(p.Refunds)-1], rev); ok {
+			w.Line = &line
+			w.Bucket = bucket(ev.At, openFloor(lk.LastClosed, floor))
+		}
+	}
+	w.Payment = &p
+	out, err := h.Store.RecordRefund(ctx, w)
+	if errors.Is(err, dynamo.ErrPeriodClosing) {
+		return out, closingAfter(w.Bucket)
+	}
+	return out, err
+}

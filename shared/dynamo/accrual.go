@@ -1,0 +1,434 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/ledger"
+)
+
+// Statement is one partner's statement for one period and currency.
+type Statement struct {
+	ID        string
+	PartnerID string
+	Period    string
+	Currency  string
+	ledger.Totals
+	Status    string
+	Reference string // set when paid
+	PaidAt    string
+}
+
+// Summary counts what closing a period (or one shard of it) produced.
+type Summary struct {
+	Partners   int
+	Statements int
+	Lines      int
+}
+
+// StatementID names a statement; its keys derive from it.
+func StatementID(period, currency, partnerID string) string {
+	return "st_" + period + "_" + currency + "_" + partnerID
+}
+
+// ParseStatementID splits a statement id, or reports false.
+func ParseStatementID(id string) (period, currency, partnerID string, ok bool) {
+	rest, found := strings.CutPrefix(id, "st_")
+	if !found || len(rest) < 13 || rest[7] != '_' || rest[11] != '_' {
+		return "", "", "", false
+	}
+	period, currency, partnerID = rest[:7], rest[8:11], rest[12:]
+	if _, err := ledger.ParsePeriod(period); err != nil || partnerID == "" {
+		return "", "", "", false
+	}
+	return period, currency, partnerID, true
+}
+
+func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
+	return key("STMTS#"+period+"#"+shardText(PartnerShard(partnerID)), partnerID+"#"+currency)
+}
+
+func statementItem(st Statement) map[string]types.AttributeValue {
+	item := statementKey(st.Period, st.Currency, st.PartnerID)
+	item["statement_id"] = s(st.ID)
+	item["partner_id"] = s(st.PartnerID)
+	item["period"] = s(st.Period)
+	item["currency"] = s(st.Currency)
+	item["earned"] = i64(st.Earned)
+	item["reversed"] = i64(st.Reversed)
+	item["carried_in"] = i64(st.CarriedIn)
+	item["total"] = i64(st.Total())
+	item["lines"] = i64(int64(st.Lines))
+	item["status"] = s(st.Status)
+	// Lists a partner's statements across periods.
+	item["gsi1pk"] = s("PSTMT#" + st.PartnerID)
+	item["gsi1sk"] = s(st.Period + "#" + st.Currency)
+	return item
+}
+
+func statementFrom(item map[string]types.AttributeValue) (Statement, error) {
+	st := Statement{ID: str(item, "statement_id"), PartnerID: str(item, "partner_id"), Period: str(item, "period"),
+		Currency: str(item, "currency"), Status: str(item, "status"), Reference: str(item, "reference"), PaidAt: str(item, "paid_at")}
+	var lines int64
+	var err error
+	for name, dst := range map[string]*int64{"earned": &st.Earned, "reversed": &st.Reversed, "carried_in": &st.CarriedIn, "lines": &lines} {
+		if *dst, err = num(item, name); err != nil {
+			return Statement{}, err
+		}
+	}
+	st.Lines = int(lines)
+	return st, nil
+}
+
+func summaryAttrs(sum Summary) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"partners": i64(int64(sum.Partners)), "statements": i64(int64(sum.Statements)), "lines": i64(int64(sum.Lines)),
+	}
+}
+
+func summaryFrom(item map[string]types.AttributeValue) Summary {
+	p, _ := num(item, "partners")
+	st, _ := num(item, "statements")
+	l, _ := num(item, "lines")
+	return Summary{Partners: int(p), Statements: int(st), Lines: int(l)}
+}
+
+// PeriodState returns a period's state ("" while open) and, once closed,
+// what closing it produced.
+func (st *Store) PeriodState(ctx context.Context, period string) (string, Summary, error) {
+	item, err := st.get(ctx, "PERIOD#"+period, "PERIOD", true)
+	if errors.Is(err, ErrNotFound) {
+		return "", Summary{}, nil
+	}
+	if err != nil {
+		return "", Summary{}, err
+	}
+	return str(item, "status"), summaryFrom(item), nil
+}
+
+// BeginClose marks a period closing: from then on no billing write adds a
+// line to it (their transactions check the period), so its lines are final.
+func (st *Store) BeginClose(ctx context.Context, period string, now time.Time) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"),
+		UpdateExpression:          aws.String("SET #st = :closing, closing_at = if_not_exists(closing_at, :now)"),
+		ConditionExpression:       aws.String("attribute_not_exists(#st) OR #st = :closing"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":now": s(timeText(now))},
+	})
+	if _, lost := conditionFailed(err); lost {
+		return nil // closed meanwhile by a concurrent run
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: marking %s closing: %w", period, err)
+	}
+	return nil
+}
+
+// HasEntries reports whether a period's buckets hold any line or pending
+// payment, reading at most one item per partition.
+func (st *Store) HasEntries(ctx context.Context, period string) (bool, error) {
+	pks := make([]string, 0, LedgerShards+PendingShards)
+	for i := range LedgerShards {
+		pks = append(pks, linesPK(period, i))
+	}
+	for i := range PendingShards {
+		pks = append(pks, "PENDING#"+period+"#"+shardText(i))
+	}
+	for _, pk := range pks {
+		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), Limit: aws.Int32(1),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
+		})
+		if err != nil {
+			return false, fmt.Errorf("dynamo: probing %s: %w", pk, err)
+		}
+		if len(out.Items) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// PendingPayments returns the payments of a period still awaiting their
+// customer's attribution.
+func (st *Store) PendingPayments(ctx context.Context, period string) ([]string, error) {
+	var ids []string
+	for i := range PendingShards {
+		err := st.query(ctx, &dynamodb.QueryInput{
+			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PENDING#" + period + "#" + shardText(i))},
+		}, func(item map[string]types.AttributeValue) error {
+			ids = append(ids, str(item, "payment_id"))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// PaymentWithCustomer reads a payment and its customer's attribution.
+func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Payment, *Customer, error) {
+	item, err := st.get(ctx, "PAYMENT#"+paymentID, "PAYMENT", true)
+	if err != nil {
+		return Payment{}, nil, err
+	}
+	p, err := paymentFrom(item)
+	if err != nil {
+		return Payment{}, nil, err
+	}
+	citem, err := st.get(ctx, "CUSTOMER#"+p.CustomerID, "ATTRIBUTION", true)
+	if errors.Is(err, ErrNotFound) {
+		return p, nil, nil
+	}
+	if err != nil {
+		return Payment{}, nil, err
+	}
+	c, err := customerFrom(citem)
+	return p, &c, err
+}
+
+// ResolvePending stores the decision on a pending payment, with its lines
+// in the closing period, and drops its pending marker, in one transaction.
+// A payment already decided (by an earlier, interrupted run) is left alone.
+func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int64, lines []ledger.Line, period string) error {
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: st.table, Item: paymentItem(p),
+			ConditionExpression:       aws.String("#v = :v AND #state = :pending"),
+			ExpressionAttributeNames:  map[string]string{"#v": "version", "#state": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(PaymentPending)}}},
+		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(period, p.ID), p.ID)}},
+	}
+	for _, l := range lines {
+		items = append(items, st.linePut(l, period))
+	}
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		return ErrPaymentChanged
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: resolving payment %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// ShardSummary returns a closed shard's summary, or false while it is not.
+func (st *Store) ShardSummary(ctx context.Context, period string, shard int) (Summary, bool, error) {
+	item, err := st.get(ctx, "ACCRUAL#"+period, "SHARD#"+shardText(shard), true)
+	if errors.Is(err, ErrNotFound) {
+		return Summary{}, false, nil
+	}
+	if err != nil {
+		return Summary{}, false, err
+	}
+	return summaryFrom(item), true, nil
+}
+
+// ShardLines hands every line of a period's shard to f, page by page.
+func (st *Store) ShardLines(ctx context.Context, period string, shard int, f func(ledger.Line) error) error {
+	return st.query(ctx, &dynamodb.QueryInput{
+		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(linesPK(period, shard))},
+	}, func(item map[string]types.AttributeValue) error {
+		l, err := lineFrom(item)
+		if err != nil {
+			return err
+		}
+		return f(l)
+	})
+}
+
+// CarriedIn returns the balances a period carried forward in one shard, by
+// "partner|currency".
+func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := st.query(ctx, &dynamodb.QueryInput{
+		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(carryPK(period, shard))},
+	}, func(item map[string]types.AttributeValue) error {
+		total, err := num(item, "total")
+		out[str(item, "partner_id")+"|"+str(item, "currency")] = total
+		return err
+	})
+	return out, err
+}
+
+func carryPK(period string, shard int) string { return "CARRY#" + period + "#" + shardText(shard) }
+
+// WriteStatements writes a shard's statements, and the balance of each
+// carried_forward one for the next period, in batches of 25. The writes
+// are plain puts of values derived only from the period's lines, so a run
+// that is interrupted and restarted writes the same items again.
+func (st *Store) WriteStatements(ctx context.Context, stmts []Statement) (calls int, err error) {
+	reqs := make([]types.WriteRequest, 0, len(stmts)*2)
+	for _, stmt := range stmts {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}})
+		if stmt.Status == ledger.StatusCarriedForward {
+			item := key(carryPK(stmt.Period, PartnerShard(stmt.PartnerID)), stmt.PartnerID+"#"+stmt.Currency)
+			item["partner_id"] = s(stmt.PartnerID)
+			item["currency"] = s(stmt.Currency)
+			item["total"] = i64(stmt.Total())
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		}
+	}
+	return st.batchWrite(ctx, reqs)
+}
+
+// batchWrite writes requests 25 at a time, retrying unprocessed ones with
+// backoff, and returns the number of BatchWriteItem calls made.
+func (st *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) (int, error) {
+	calls := 0
+	for len(reqs) > 0 {
+		n := min(25, len(reqs))
+		pending := reqs[:n]
+		reqs = reqs[n:]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt > 10 {
+					return calls, errors.New("dynamo: batch write: items still unprocessed")
+				}
+				select {
+				case <-ctx.Done():
+					return calls, ctx.Err()
+				case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+				}
+			}
+			calls++
+			out, err := st.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{*st.table: pending}})
+			if err != nil {
+				return calls, fmt.Errorf("dynamo: batch write: %w", err)
+			}
+			pending = out.UnprocessedItems[*st.table]
+		}
+	}
+	return calls, nil
+}
+
+// MarkShardDone records that a shard of a period is closed, with what it
+// produced, so a restarted run skips it.
+func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, sum Summary) error {
+	item := summaryAttrs(sum)
+	item[attrPK], item[attrSK] = s("ACCRUAL#"+period), s("SHARD#"+shardText(shard))
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: st.table, Item: item})
+	if err != nil {
+		return fmt.Errorf("dynamo: marking shard done: %w", err)
+	}
+	return nil
+}
+
+// FinishClose marks a period closed with its summary and makes it the
+// ledger's last closed period, in one transaction.
+func (st *Store) FinishClose(ctx context.Context, period string, sum Summary, now time.Time) error {
+	values := summaryAttrs(sum)
+	values[":closed"] = s(PeriodClosed)
+	values[":now"] = s(timeText(now))
+	values[":p"] = s(period)
+	set := "SET #st = :closed, closed_at = :now, partners = :partners, statements = :statements, lines = :lines"
+	values[":partners"], values[":statements"], values[":lines"] = values["partners"], values["statements"], values["lines"]
+	delete(values, "partners")
+	delete(values, "statements")
+	delete(values, "lines")
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"), UpdateExpression: aws.String(set),
+			ExpressionAttributeNames: map[string]string{"#st": "status"}, ExpressionAttributeValues: values}},
+		{Update: &types.Update{TableName: st.table, Key: ledgerKey,
+			UpdateExpression:          aws.String("SET last_closed = :p"),
+			ConditionExpression:       aws.String("attribute_not_exists(last_closed) OR last_closed <= :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(period)}}},
+	}})
+	if err != nil {
+		return fmt.Errorf("dynamo: closing %s: %w", period, err)
+	}
+	return nil
+}
+
+// PeriodStatements returns every statement of a period.
+func (st *Store) PeriodStatements(ctx context.Context, period string) ([]Statement, error) {
+	var out []Statement
+	for i := range LedgerShards {
+		err := st.query(ctx, &dynamodb.QueryInput{
+			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("STMTS#" + period + "#" + shardText(i))},
+		}, func(item map[string]types.AttributeValue) error {
+			stmt, err := statementFrom(item)
+			out = append(out, stmt)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PartnerStatements returns a partner's statements of one period, or of
+// every period when period is "".
+func (st *Store) PartnerStatements(ctx context.Context, partnerID, period string) ([]Statement, error) {
+	var out []Statement
+	in := &dynamodb.QueryInput{TableName: st.table, IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PSTMT#" + partnerID)}}
+	if period != "" {
+		in.KeyConditionExpression = aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :p)")
+		in.ExpressionAttributeValues[":p"] = s(period + "#")
+	}
+	err := st.query(ctx, in, func(item map[string]types.AttributeValue) error {
+		stmt, err := statementFrom(item)
+		out = append(out, stmt)
+		return err
+	})
+	return out, err
+}
+
+// Errors of MarkPaid.
+var (
+	ErrAlreadyPaid = errors.New("dynamo: statement already paid")
+	ErrNotPayable  = errors.New("dynamo: statement is not payable")
+)
+
+// MarkPaid records that a payable statement was paid, once.
+func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Time) (Statement, error) {
+	period, currency, partnerID, ok := ParseStatementID(id)
+	if !ok {
+		return Statement{}, ErrNotFound
+	}
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: statementKey(period, currency, partnerID),
+		UpdateExpression:                    aws.String("SET #st = :paid, reference = :ref, paid_at = :now"),
+		ConditionExpression:                 aws.String("#st = :payable"),
+		ExpressionAttributeNames:            map[string]string{"#st": "status"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":paid": s(ledger.StatusPaid), ":payable": s(ledger.StatusPayable), ":ref": s(reference), ":now": s(timeText(now))},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, lost := conditionFailed(err); lost {
+		old := ccf.Item
+		if len(old) == 0 {
+			if old, err = st.get(ctx, str(statementKey(period, currency, partnerID), attrPK), partnerID+"#"+currency, true); err != nil {
+				return Statement{}, err
+			}
+		}
+		switch str(old, "status") {
+		case "":
+			return Statement{}, ErrNotFound
+		case ledger.StatusPaid:
+			return Statement{}, ErrAlreadyPaid
+		default:
+			return Statement{}, ErrNotPayable
+		}
+	}
+	if err != nil {
+		return Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
+	}
+	return statementFrom(out.Attributes)
+}

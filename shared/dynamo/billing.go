@@ -1,0 +1,406 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/attribution"
+	"partnerkit/shared/ledger"
+)
+
+// Payment states.
+const (
+	PaymentAwaiting     = "awaiting"     // only refunds held for it so far
+	PaymentAttributed   = "attributed"   // earns for PartnerID
+	PaymentPending      = "pending"      // no attribution yet: decided when its period closes
+	PaymentUnattributed = "unattributed" // earns nothing
+)
+
+// Refund states.
+const (
+	RefundApplied  = "applied"
+	RefundHeld     = "held"     // its payment has not arrived
+	RefundRejected = "rejected" // held, then over its payment's amount
+)
+
+// MaxHeldRefunds bounds refunds held for one unknown payment, so applying
+// them fits one transaction.
+const MaxHeldRefunds = 40
+
+// Errors of the billing writes.
+var (
+	ErrPaymentChanged = errors.New("dynamo: the payment changed meanwhile")
+	ErrTooManyHeld    = errors.New("dynamo: too many refunds held for one payment")
+)
+
+// Payment is a recorded payment.
+type Payment struct {
+	ID         string
+	CustomerID string
+	Currency   string
+	Amount     int64
+	PaidAt     int64 // Unix milliseconds
+	State      string
+	PartnerID  string // when attributed
+	Commission int64
+	Refunded   int64
+	Reversed   int64
+	Refunds    []ledger.RefundEvent // applied, in order
+	HeldCount  int
+	Version    int64
+}
+
+// Event returns the payment as the ledger sees it.
+func (p Payment) Event() ledger.PaymentEvent {
+	return ledger.PaymentEvent{ID: p.ID, CustomerID: p.CustomerID, Currency: p.Currency, Amount: p.Amount, At: p.PaidAt}
+}
+
+// Refund is a recorded refund.
+type Refund struct {
+	ID         string
+	PaymentID  string
+	Amount     int64
+	RefundedAt int64 // Unix milliseconds
+	State      string
+	ArrivedAt  int64 // Unix milliseconds; held refunds apply in arrival order
+}
+
+// Customer is a customer's attribution with its signup time.
+type Customer struct {
+	Decision  attribution.Decision
+	CreatedAt time.Time
+}
+
+// BillingLookup is what a billing webhook reads first, in one request.
+type BillingLookup struct {
+	Replay     *WebhookResponse
+	Payment    *Payment
+	Refund     *Refund
+	Customer   *Customer
+	LastClosed string
+}
+
+const billingEndpoint = "billing"
+
+func paymentKey(id string) map[string]types.AttributeValue { return key("PAYMENT#"+id, "PAYMENT") }
+func refundKey(id string) map[string]types.AttributeValue  { return key("REFUND#"+id, "REFUND") }
+
+// LookupBilling reads the delivery's earlier response, the payment, the
+// refund, the customer and the last closed period in one batch.
+func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (BillingLookup, error) {
+	keys := []map[string]types.AttributeValue{webhookKey(billingEndpoint, webhookID), paymentKey(paymentID), ledgerKey}
+	if refundID != "" {
+		keys = append(keys, refundKey(refundID))
+	}
+	if customerID != "" {
+		keys = append(keys, customerKey(customerID))
+	}
+	items, err := st.batchGet(ctx, keys)
+	if err != nil {
+		return BillingLookup{}, err
+	}
+	var lk BillingLookup
+	if item, ok := items["WEBHOOK#"+billingEndpoint+"#"+webhookID+"|WEBHOOK"]; ok {
+		if w, ok := webhookFrom(billingEndpoint, webhookID, item); ok {
+			lk.Replay = &w
+		}
+	}
+	if item, ok := items["PAYMENT#"+paymentID+"|PAYMENT"]; ok {
+		p, err := paymentFrom(item)
+		if err != nil {
+			return BillingLookup{}, err
+		}
+		lk.Payment = &p
+	}
+	if item, ok := items["REFUND#"+refundID+"|REFUND"]; ok {
+		r, err := refundFrom(item)
+		if err != nil {
+			return BillingLookup{}, err
+		}
+		lk.Refund = &r
+	}
+	if item, ok := items["CUSTOMER#"+customerID+"|ATTRIBUTION"]; ok {
+		c, err := customerFrom(item)
+		if err != nil {
+			return BillingLookup{}, err
+		}
+		lk.Customer = &c
+	}
+	if item, ok := items["LEDGER|LEDGER"]; ok {
+		lk.LastClosed = str(item, "last_closed")
+	}
+	return lk, nil
+}
+
+func customerFrom(item map[string]types.AttributeValue) (Customer, error) {
+	d, err := decisionFrom(item)
+	if err != nil {
+		return Customer{}, err
+	}
+	created, err := time.Parse(time.RFC3339Nano, str(item, "created_at"))
+	if err != nil {
+		return Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
+	}
+	return Customer{Decision: d, CreatedAt: created}, nil
+}
+
+func i64(v int64) types.AttributeValue { return n(strconv.FormatInt(v, 10)) }
+
+func refundsAttr(rs []ledger.RefundEvent) types.AttributeValue {
+	l := make([]types.AttributeValue, 0, len(rs))
+	for _, r := range rs {
+		l = append(l, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"id": s(r.ID), "amount": i64(r.Amount), "at": i64(r.At)}})
+	}
+	return &types.AttributeValueMemberL{Value: l}
+}
+
+func paymentItem(p Payment) map[string]types.AttributeValue {
+	item := paymentKey(p.ID)
+	item["payment_id"] = s(p.ID)
+	item["customer_id"] = s(p.CustomerID)
+	item["currency"] = s(p.Currency)
+	item["amount"] = i64(p.Amount)
+	item["paid_at"] = i64(p.PaidAt)
+	item["state"] = s(p.State)
+	item["commission"] = i64(p.Commission)
+	item["refunded"] = i64(p.Refunded)
+	item["reversed"] = i64(p.Reversed)
+	if len(p.Refunds) > 0 {
+		// No empty lists: the embedded store mishandles them on rollback.
+		item["refunds"] = refundsAttr(p.Refunds)
+	}
+	item["held_count"] = i64(int64(p.HeldCount))
+	item["version"] = i64(p.Version)
+	if p.PartnerID != "" {
+		item["partner_id"] = s(p.PartnerID)
+	}
+	return item
+}
+
+func paymentFrom(item map[string]types.AttributeValue) (Payment, error) {
+	p := Payment{ID: str(item, "payment_id"), CustomerID: str(item, "customer_id"), Currency: str(item, "currency"),
+		State: str(item, "state"), PartnerID: str(item, "partner_id")}
+	var err error
+	var held int64
+	for name, dst := range map[string]*int64{"amount": &p.Amount, "paid_at": &p.PaidAt, "commission": &p.Commission,
+		"refunded": &p.Refunded, "reversed": &p.Reversed, "version": &p.Version, "held_count": &held} {
+		if *dst, err = num(item, name); err != nil {
+			return Payment{}, err
+		}
+	}
+	p.HeldCount = int(held)
+	if l, ok := item["refunds"].(*types.AttributeValueMemberL); ok {
+		for _, v := range l.Value {
+			m, _ := v.(*types.AttributeValueMemberM)
+			if m == nil {
+				continue
+			}
+			amount, _ := num(m.Value, "amount")
+			at, _ := num(m.Value, "at")
+			p.Refunds = append(p.Refunds, ledger.RefundEvent{ID: str(m.Value, "id"), Amount: amount, At: at})
+		}
+	}
+	return p, nil
+}
+
+func refundItem(r Refund) map[string]types.AttributeValue {
+	item := refundKey(r.ID)
+	item["refund_id"] = s(r.ID)
+	item["payment_id"] = s(r.PaymentID)
+	item["amount"] = i64(r.Amount)
+	item["refunded_at"] = i64(r.RefundedAt)
+	item["state"] = s(r.State)
+	item["arrived_at"] = i64(r.ArrivedAt)
+	return item
+}
+
+func refundFrom(item map[string]types.AttributeValue) (Refund, error) {
+	r := Refund{ID: str(item, "refund_id"), PaymentID: str(item, "payment_id"), State: str(item, "state")}
+	var err error
+	for name, dst := range map[string]*int64{"amount": &r.Amount, "refunded_at": &r.RefundedAt, "arrived_at": &r.ArrivedAt} {
+		if *dst, err = num(item, name); err != nil {
+			return Refund{}, err
+		}
+	}
+	return r, nil
+}
+
+// HeldRefunds returns the refunds held for a payment, in arrival order.
+func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]Refund, error) {
+	var ids []map[string]types.AttributeValue
+	err := st.query(ctx, &dynamodb.QueryInput{
+		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("HELD#" + paymentID)},
+		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		ids = append(ids, refundKey(str(item, "refund_id")))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, err := st.batchGet(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []Refund
+	for _, k := range ids {
+		item, ok := items[str(k, attrPK)+"|REFUND"]
+		if !ok {
+			continue
+		}
+		r, err := refundFrom(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// PendingShards spreads payments awaiting attribution over partitions.
+const PendingShards = 8
+
+func pendingPK(period, paymentID string) string {
+	h := fnv.New32a()
+	h.Write([]byte(paymentID))
+	return "PENDING#" + period + "#" + shardText(int(h.Sum32()%PendingShards))
+}
+
+// PaymentWrite is everything recording one payment writes, at once.
+type PaymentWrite struct {
+	Payment  Payment // as it will be stored
+	Previous *Payment
+	Lines    []ledger.Line
+	Bucket   string   // period of the lines
+	Held     []Refund // held refunds now applied or rejected
+	Response WebhookResponse
+	Now      time.Time
+}
+
+// RecordPayment writes a payment, its lines, its pending marker, the
+// outcome of held refunds and the webhook's response in one transaction.
+func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResponse, error) {
+	put := &types.Put{TableName: st.table, Item: paymentItem(w.Payment), ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if w.Previous != nil {
+		put.ConditionExpression = aws.String("#v = :v AND #state = :awaiting")
+		put.ExpressionAttributeNames = map[string]string{"#v": "version", "#state": "state"}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": i64(w.Previous.Version), ":awaiting": s(PaymentAwaiting)}
+	}
+	items := []types.TransactWriteItem{{Put: put}, {Put: webhookPut(st, w.Response, w.Now)}}
+	if len(w.Lines) > 0 {
+		items = append(items, st.periodOpen(w.Bucket))
+		for _, l := range w.Lines {
+			items = append(items, st.linePut(l, w.Bucket))
+		}
+	}
+	if w.Payment.State == PaymentPending {
+		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
+		items = append(items, st.periodOpen(own), types.TransactWriteItem{Put: &types.Put{TableName: st.table,
+			Item: map[string]types.AttributeValue{attrPK: s(pendingPK(own, w.Payment.ID)), attrSK: s(w.Payment.ID), "payment_id": s(w.Payment.ID)}}})
+	}
+	for _, r := range w.Held {
+		items = append(items,
+			types.TransactWriteItem{Put: &types.Put{TableName: st.table, Item: refundItem(r)}},
+			types.TransactWriteItem{Delete: &types.Delete{TableName: st.table, Key: key("HELD#"+r.PaymentID, heldSK(r))}})
+	}
+	return st.transactBilling(ctx, items, w.Response)
+}
+
+func heldSK(r Refund) string { return fmt.Sprintf("%013d#%s", r.ArrivedAt, r.ID) }
+
+// RefundWrite is everything recording one refund writes, at once.
+type RefundWrite struct {
+	Refund   Refund
+	Payment  *Payment     // the payment as it will be stored; nil holds the refund
+	Previous *Payment     // the payment as read, for the version check
+	Line     *ledger.Line // the reversal, if any
+	Bucket   string
+	Response WebhookResponse
+	Now      time.Time
+}
+
+// RecordRefund writes a refund with its payment's new totals and its
+// reversal line, or holds it until its payment arrives, in one transaction.
+func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookResponse, error) {
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: st.table, Item: refundItem(w.Refund), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: webhookPut(st, w.Response, w.Now)},
+	}
+	if w.Payment == nil {
+		if w.Previous != nil && w.Previous.HeldCount >= MaxHeldRefunds {
+			return WebhookResponse{}, ErrTooManyHeld
+		}
+		items = append(items,
+			types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: paymentKey(w.Refund.PaymentID),
+				UpdateExpression:          aws.String("SET #state = :awaiting, payment_id = :id ADD held_count :one, version :one"),
+				ConditionExpression:       aws.String("attribute_not_exists(pk) OR #state = :awaiting"),
+				ExpressionAttributeNames:  map[string]string{"#state": "state"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":awaiting": s(PaymentAwaiting), ":id": s(w.Refund.PaymentID), ":one": n("1")}}},
+			types.TransactWriteItem{Put: &types.Put{TableName: st.table, Item: map[string]types.AttributeValue{
+				attrPK: s("HELD#" + w.Refund.PaymentID), attrSK: s(heldSK(w.Refund)), "refund_id": s(w.Refund.ID)}}})
+		return st.transactBilling(ctx, items, w.Response)
+	}
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: st.table, Item: paymentItem(*w.Payment),
+		ConditionExpression:       aws.String("#v = :v"),
+		ExpressionAttributeNames:  map[string]string{"#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(w.Previous.Version)}}})
+	if w.Line != nil {
+		items = append(items, st.periodOpen(w.Bucket), st.linePut(*w.Line, w.Bucket))
+	}
+	return st.transactBilling(ctx, items, w.Response)
+}
+
+// transactBilling runs a billing transaction whose first item is the
+// payment or refund record and whose second is the webhook response.
+func (st *Store) transactBilling(ctx context.Context, items []types.TransactWriteItem, resp WebhookResponse) (WebhookResponse, error) {
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return resp, nil
+	}
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return WebhookResponse{}, fmt.Errorf("dynamo: billing write: %w", err)
+	}
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) != "ConditionalCheckFailed" {
+			continue
+		}
+		switch {
+		case i == 1:
+			w, err := st.firstWebhookResponse(ctx, resp.Endpoint, resp.ID, r.Item)
+			if err != nil {
+				return WebhookResponse{}, err
+			}
+			return w, ErrWebhookReplayed
+		case items[i].ConditionCheck != nil:
+			return WebhookResponse{}, ErrPeriodClosing
+		}
+	}
+	// The record itself or the payment changed meanwhile (a concurrent
+	// delivery): the caller reads again and decides again.
+	return WebhookResponse{}, ErrPaymentChanged
+}
+
+// TouchCustomer records a customer's latest payment time, for the
+// partner's count of paying customers. It only moves forward.
+func (st *Store) TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: customerKey(customerID),
+		UpdateExpression:          aws.String("SET last_paid_at = :t"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND (attribute_not_exists(last_paid_at) OR last_paid_at < :t)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt))},
+	})
+	if _, lost := conditionFailed(err); lost {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,210 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/ledger"
+)
+
+// LedgerShards is how many partitions hold one period's lines and
+// statements. Lines go to the shard of their partner, so one shard holds
+// all of a partner's lines and the monthly run closes shards independently
+// and in parallel.
+const LedgerShards = 32
+
+// Period states of the PERIOD item; a period without one is open.
+const (
+	PeriodClosing = "closing"
+	PeriodClosed  = "closed"
+)
+
+// ErrPeriodClosing reports that a line's period began closing while the
+// line was being written; the caller picks the next open period and retries.
+var ErrPeriodClosing = errors.New("dynamo: the period is closing")
+
+// PartnerShard returns the ledger shard of a partner.
+func PartnerShard(partnerID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(partnerID))
+	return int(h.Sum32() % LedgerShards)
+}
+
+func shardText(s int) string { return fmt.Sprintf("%02d", s) }
+
+func linesPK(period string, shard int) string { return "LINES#" + period + "#" + shardText(shard) }
+
+func lineItem(l ledger.Line, period string) map[string]types.AttributeValue {
+	item := key(linesPK(period, PartnerShard(l.PartnerID)), l.PartnerID+"#"+l.ID)
+	item["line_id"] = s(l.ID)
+	item["kind"] = s(l.Kind)
+	item["partner_id"] = s(l.PartnerID)
+	item["payment_id"] = s(l.PaymentID)
+	item["customer_id"] = s(l.CustomerID)
+	item["currency"] = s(l.Currency)
+	item["amount"] = n(strconv.FormatInt(l.Amount, 10))
+	item["at"] = n(strconv.FormatInt(l.At, 10))
+	if l.RefundID != "" {
+		item["refund_id"] = s(l.RefundID)
+	}
+	return item
+}
+
+func lineFrom(item map[string]types.AttributeValue) (ledger.Line, error) {
+	amount, err := num(item, "amount")
+	if err != nil {
+		return ledger.Line{}, err
+	}
+	at, err := num(item, "at")
+	if err != nil {
+		return ledger.Line{}, err
+	}
+	return ledger.Line{
+		ID: str(item, "line_id"), Kind: str(item, "kind"), PartnerID: str(item, "partner_id"),
+		PaymentID: str(item, "payment_id"), RefundID: str(item, "refund_id"), CustomerID: str(item, "customer_id"),
+		Currency: str(item, "currency"), Amount: amount, At: at,
+	}, nil
+}
+
+// linePut writes a line once: its id is derived from the payment or
+// refund, so a retried write can never add it twice.
+func (st *Store) linePut(l ledger.Line, period string) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: st.table, Item: lineItem(l, period), ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}
+}
+
+// periodOpen is a condition that fails once the period began closing.
+func (st *Store) periodOpen(period string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"),
+		ConditionExpression:      aws.String("attribute_not_exists(#st)"),
+		ExpressionAttributeNames: map[string]string{"#st": "status"},
+	}}
+}
+
+var ledgerKey = key("LEDGER", "LEDGER")
+
+// LastClosed returns the last closed period, "" before the first close.
+func (st *Store) LastClosed(ctx context.Context) (string, error) {
+	item, err := st.get(ctx, "LEDGER", "LEDGER", true)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return str(item, "last_closed"), nil
+}
+
+// Bucket is the period whose statements will hold a line timed at: its own
+// period, or the first period after the last closed one when its own is
+// closed already (a late line).
+func Bucket(at time.Time, lastClosed string) string {
+	own := ledger.PeriodOf(at)
+	if lastClosed == "" {
+		return own.String()
+	}
+	last, err := ledger.ParsePeriod(lastClosed)
+	if err != nil || last.Before(own) {
+		return own.String()
+	}
+	return last.Next().String()
+}
+
+// PartnerLines returns a partner's lines in one period's bucket, in line
+// id order.
+func (st *Store) PartnerLines(ctx context.Context, partnerID, period string) ([]ledger.Line, error) {
+	var lines []ledger.Line
+	err := st.query(ctx, &dynamodb.QueryInput{
+		TableName:                 st.table,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(linesPK(period, PartnerShard(partnerID))), ":p": s(partnerID + "#")},
+		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		l, err := lineFrom(item)
+		lines = append(lines, l)
+		return err
+	})
+	return lines, err
+}
+
+// query runs a paginated Query and hands each item to f.
+func (st *Store) query(ctx context.Context, in *dynamodb.QueryInput, f func(map[string]types.AttributeValue) error) error {
+	for {
+		out, err := st.db.Query(ctx, in)
+		if err != nil {
+			return fmt.Errorf("dynamo: query: %w", err)
+		}
+		for _, item := range out.Items {
+			if err := f(item); err != nil {
+				return err
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// PendingTotals sums, per currency, a partner's lines not yet in a
+// statement: those in the buckets of every period after the last closed
+// one (at most 24 months back) up to the month after now.
+func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error) {
+	last, err := st.LastClosed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	end := ledger.PeriodOf(now).Next()
+	p := end
+	for i := 0; i < 24; i++ {
+		p = p.Prev()
+	}
+	if lp, err := ledger.ParsePeriod(last); err == nil && p.Before(lp.Next()) {
+		p = lp.Next()
+	}
+	out := map[string]int64{}
+	for ; !end.Before(p); p = p.Next() {
+		lines, err := st.PartnerLines(ctx, partnerID, p.String())
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			out[l.Currency] += l.Amount
+		}
+	}
+	return out, nil
+}
+
+// PayingCustomers counts a partner's customers with a payment since since.
+func (st *Store) PayingCustomers(ctx context.Context, partnerID string, since time.Time) (int64, error) {
+	var count int64
+	in := &dynamodb.QueryInput{
+		TableName: st.table, IndexName: aws.String("gsi1"), Select: types.SelectCount,
+		KeyConditionExpression: aws.String("gsi1pk = :pk"),
+		FilterExpression:       aws.String("last_paid_at >= :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": s("PARTNER#" + partnerID + "#CUSTOMERS"), ":t": s(timeText(since)),
+		},
+	}
+	for {
+		out, err := st.db.Query(ctx, in)
+		if err != nil {
+			return 0, fmt.Errorf("dynamo: counting customers: %w", err)
+		}
+		count += int64(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return count, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
