@@ -142,19 +142,32 @@ func (st *Store) HasEntries(ctx context.Context, period string) (bool, error) {
 	for i := range PendingShards {
 		pks = append(pks, "PENDING#"+period+"#"+shardText(i))
 	}
+	// Probe every partition at once: this runs only before a first close.
+	found := make(chan bool, len(pks))
+	errs := make(chan error, len(pks))
 	for _, pk := range pks {
-		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), Limit: aws.Int32(1),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
-		})
-		if err != nil {
-			return false, fmt.Errorf("dynamo: probing %s: %w", pk, err)
-		}
-		if len(out.Items) > 0 {
-			return true, nil
+		go func() {
+			out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+				TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), Limit: aws.Int32(1),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
+			})
+			if err != nil {
+				errs <- fmt.Errorf("dynamo: probing %s: %w", pk, err)
+				return
+			}
+			found <- len(out.Items) > 0
+		}()
+	}
+	has := false
+	for range pks {
+		select {
+		case err := <-errs:
+			return false, err
+		case f := <-found:
+			has = has || f
 		}
 	}
-	return false, nil
+	return has, nil
 }
 
 // PendingPayments returns the payments of a period still awaiting their
@@ -329,18 +342,16 @@ func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, su
 // FinishClose marks a period closed with its summary and makes it the
 // ledger's last closed period, in one transaction.
 func (st *Store) FinishClose(ctx context.Context, period string, sum Summary, now time.Time) error {
-	values := summaryAttrs(sum)
-	values[":closed"] = s(PeriodClosed)
-	values[":now"] = s(timeText(now))
-	values[":p"] = s(period)
-	set := "SET #st = :closed, closed_at = :now, partners = :partners, statements = :statements, lines = :lines"
-	values[":partners"], values[":statements"], values[":lines"] = values["partners"], values["statements"], values["lines"]
-	delete(values, "partners")
-	delete(values, "statements")
-	delete(values, "lines")
+	values := map[string]types.AttributeValue{
+		":closed": s(PeriodClosed), ":now": s(timeText(now)),
+		":partners": i64(int64(sum.Partners)), ":statements": i64(int64(sum.Statements)), ":lines": i64(int64(sum.Lines)),
+	}
+	// "lines" is a reserved word in expressions: every name goes through #.
+	names := map[string]string{"#st": "status", "#p": "partners", "#s": "statements", "#l": "lines"}
+	set := "SET #st = :closed, closed_at = :now, #p = :partners, #s = :statements, #l = :lines"
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"), UpdateExpression: aws.String(set),
-			ExpressionAttributeNames: map[string]string{"#st": "status"}, ExpressionAttributeValues: values}},
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
 		{Update: &types.Update{TableName: st.table, Key: ledgerKey,
 			UpdateExpression:          aws.String("SET last_closed = :p"),
 			ConditionExpression:       aws.String("attribute_not_exists(last_closed) OR last_closed <= :p"),

@@ -1,0 +1,332 @@
+package accrual
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/ledger"
+)
+
+// Store is what the run needs of the store.
+type Store interface {
+	PeriodState(ctx context.Context, period string) (string, dynamo.Summary, error)
+	LastClosed(ctx context.Context) (string, error)
+	HasEntries(ctx context.Context, period string) (bool, error)
+	BeginClose(ctx context.Context, period string, now time.Time) error
+	PendingPayments(ctx context.Context, period string) ([]string, error)
+	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
+	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, period string) error
+	ShardSummary(ctx context.Context, period string, shard int) (dynamo.Summary, bool, error)
+	ShardLines(ctx context.Context, period string, shard int, f func(ledger.Line) error) error
+	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
+	WriteStatements(ctx context.Context, stmts []dynamo.Statement) (int, error)
+	MarkShardDone(ctx context.Context, period string, shard int, sum dynamo.Summary) error
+	FinishClose(ctx context.Context, period string, sum dynamo.Summary, now time.Time) error
+}
+
+var _ Store = (*dynamo.Store)(nil)
+
+// lookback is how far back the first close looks for periods with lines
+// that were never closed.
+const lookback = 12
+
+// ErrIncomplete is returned when an invocation stopped before every shard
+// was closed (its time or shard budget ran out); the next invocation of
+// the same period resumes where it stopped.
+var ErrIncomplete = errors.New("accrual: period not finished in this invocation; invoke again to resume")
+
+// Runner closes periods. It is safe for concurrent use; two runs of one
+// period produce one set of statements.
+type Runner struct {
+	Store     Store
+	BPS       int   // COMMISSION_BPS, for payments decided at close
+	Months    int   // COMMISSION_MONTHS
+	MinPayout int64 // MIN_PAYOUT
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Workers is how many shards close in parallel (default 8).
+	Workers int
+	// MaxShards, when positive, bounds the shards one invocation closes;
+	// Reserve is the time left before the deadline at which no new shard
+	// starts. Both split a long run across invocations.
+	MaxShards int
+	Reserve   time.Duration
+}
+
+// Result is what the run returns (contract section 5).
+type Result struct {
+	Period     string `json:"period"`
+	Partners   int    `json:"partners"`
+	Statements int    `json:"statements"`
+	Lines      int    `json:"lines"`
+}
+
+// ErrRefused wraps a refusal caused by the request, not by the system.
+type ErrRefused struct{ msg string }
+
+func (e ErrRefused) Error() string { return e.msg }
+
+func refuse(format string, args ...any) error { return ErrRefused{msg: fmt.Sprintf(format, args...)} }
+
+// Run closes period ("" for the previous month). A period that has not
+// ended is refused, as is one whose previous period holds lines and is not
+// closed. A closed period returns its result again and changes nothing.
+func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
+	now := r.Now()
+	p := ledger.PeriodOf(now).Prev()
+	if period != "" {
+		var err error
+		if p, err = ledger.ParsePeriod(period); err != nil {
+			return Result{}, refuse("accrual: %v", err)
+		}
+	}
+	if now.Before(p.End()) {
+		return Result{}, refuse("accrual: period %s has not ended; it can be closed from %s", p, p.End().Format(time.RFC3339))
+	}
+	res := Result{Period: p.String()}
+	state, sum, err := r.Store.PeriodState(ctx, res.Period)
+	if err != nil {
+		return Result{}, err
+	}
+	if state == dynamo.PeriodClosed {
+		res.Partners, res.Statements, res.Lines = sum.Partners, sum.Statements, sum.Lines
+		return res, nil
+	}
+	if err := r.checkOrder(ctx, p); err != nil {
+		return Result{}, err
+	}
+	if err := r.Store.BeginClose(ctx, res.Period, now); err != nil {
+		return Result{}, err
+	}
+	if err := r.resolvePending(ctx, res.Period); err != nil {
+		return Result{}, err
+	}
+	total, err := r.closeShards(ctx, p)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := r.Store.FinishClose(ctx, res.Period, total, r.Now()); err != nil {
+		return Result{}, err
+	}
+	res.Partners, res.Statements, res.Lines = total.Partners, total.Statements, total.Lines
+	return res, nil
+}
+
+// checkOrder keeps closes in calendar order, so carried balances and late
+// lines always move to the next period.
+func (r *Runner) checkOrder(ctx context.Context, p ledger.Period) error {
+	last, err := r.Store.LastClosed(ctx)
+	if err != nil {
+		return err
+	}
+	if last != "" {
+		if want := mustPeriod(last).Next(); want != p {
+			return refuse("accrual: close %s next; periods close in order (last closed: %s)", want, last)
+		}
+		return nil
+	}
+	for q, i := p.Prev(), 0; i < lookback; q, i = q.Prev(), i+1 {
+		has, err := r.Store.HasEntries(ctx, q.String())
+		if err != nil {
+			return err
+		}
+		if has {
+			return refuse("accrual: period %s has lines and was never closed; close it first", q)
+		}
+	}
+	return nil
+}
+
+func mustPeriod(s string) ledger.Period {
+	p, err := ledger.ParsePeriod(s)
+	if err != nil {
+		panic("accrual: stored period " + s + " is malformed")
+	}
+	return p
+}
+
+// resolvePending decides the payments that arrived before their customer's
+// signup: they earn if the attribution exists now, else never.
+func (r *Runner) resolvePending(ctx context.Context, period string) error {
+	ids, err := r.Store.PendingPayments(ctx, period)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		for attempt := 0; ; attempt++ {
+			p, c, err := r.Store.PaymentWithCustomer(ctx, id)
+			if err != nil {
+				return err
+			}
+			if p.State != dynamo.PaymentPending {
+				break // decided by an earlier, interrupted run
+			}
+			prev := p.Version
+			p.Version++
+			var lines []ledger.Line
+			if c != nil && c.Decision.Attributed && (r.Months == 0 || ledger.MonthsBetween(c.CreatedAt, time.UnixMilli(p.PaidAt)) < r.Months) {
+				p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
+				p.Commission = ledger.Commission(p.Amount, r.BPS)
+				lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, r.BPS, p.Refunds)
+			} else {
+				p.State = dynamo.PaymentUnattributed
+			}
+			err = r.Store.ResolvePending(ctx, p, prev, lines, period)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, dynamo.ErrPaymentChanged) || attempt == 5 {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// closeShards closes every shard not closed yet, in parallel, within the
+// invocation's budget, and sums what every shard produced.
+func (r *Runner) closeShards(ctx context.Context, p ledger.Period) (dynamo.Summary, error) {
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	sums := make([]dynamo.Summary, dynamo.LedgerShards)
+	done := make([]bool, dynamo.LedgerShards)
+	var todo []int
+	for s := range dynamo.LedgerShards {
+		sum, ok, err := r.Store.ShardSummary(ctx, p.String(), s)
+		if err != nil {
+			return dynamo.Summary{}, err
+		}
+		if ok {
+			sums[s], done[s] = sum, true
+			continue
+		}
+		todo = append(todo, s)
+	}
+	if r.MaxShards > 0 && len(todo) > r.MaxShards {
+		todo = todo[:r.MaxShards]
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range next {
+				sum, err := r.closeShard(ctx, p, s)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if err == nil {
+					sums[s], done[s] = sum, true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, s := range todo {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed || (hasDeadline && time.Until(deadline) < r.Reserve) {
+			break
+		}
+		next <- s
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return dynamo.Summary{}, firstErr
+	}
+	var total dynamo.Summary
+	for s, ok := range done {
+		if !ok {
+			return dynamo.Summary{}, ErrIncomplete
+		}
+		total.Partners += sums[s].Partners
+		total.Statements += sums[s].Statements
+		total.Lines += sums[s].Lines
+	}
+	return total, nil
+}
+
+// closeShard writes the statements of one shard of partners and marks it done.
+func (r *Runner) closeShard(ctx context.Context, p ledger.Period, shard int) (dynamo.Summary, error) {
+	carried, err := r.Store.CarriedIn(ctx, p.Prev().String(), shard)
+	if err != nil {
+		return dynamo.Summary{}, err
+	}
+	totals := map[string]*ledger.Totals{}
+	err = r.Store.ShardLines(ctx, p.String(), shard, func(l ledger.Line) error {
+		k := l.PartnerID + "|" + l.Currency
+		t := totals[k]
+		if t == nil {
+			t = &ledger.Totals{}
+			totals[k] = t
+		}
+		t.Add(l)
+		return nil
+	})
+	if err != nil {
+		return dynamo.Summary{}, err
+	}
+	stmts, sum := Statements(p.String(), totals, carried, r.MinPayout)
+	if _, err := r.Store.WriteStatements(ctx, stmts); err != nil {
+		return dynamo.Summary{}, err
+	}
+	if err := r.Store.MarkShardDone(ctx, p.String(), shard, sum); err != nil {
+		return dynamo.Summary{}, err
+	}
+	return sum, nil
+}
+
+// Statements builds one statement per "partner|currency" with new lines or
+// a carried balance, sorted by id, and counts them.
+func Statements(period string, totals map[string]*ledger.Totals, carried map[string]int64, minPayout int64) ([]dynamo.Statement, dynamo.Summary) {
+	keys := make(map[string]bool, len(totals)+len(carried))
+	for k := range totals {
+		keys[k] = true
+	}
+	for k, v := range carried {
+		if v != 0 {
+			keys[k] = true
+		}
+	}
+	partners := map[string]bool{}
+	var sum dynamo.Summary
+	stmts := make([]dynamo.Statement, 0, len(keys))
+	for k := range keys {
+		partner, currency := splitKey(k)
+		t := ledger.Totals{}
+		if tt := totals[k]; tt != nil {
+			t = *tt
+		}
+		t.CarriedIn = carried[k]
+		stmts = append(stmts, dynamo.Statement{
+			ID: dynamo.StatementID(period, currency, partner), PartnerID: partner, Period: period, Currency: currency,
+			Totals: t, Status: t.Status(minPayout),
+		})
+		partners[partner] = true
+		sum.Lines += t.Lines
+	}
+	sort.Slice(stmts, func(i, j int) bool { return stmts[i].ID < stmts[j].ID })
+	sum.Partners, sum.Statements = len(partners), len(stmts)
+	return stmts, sum
+}
+
+func splitKey(k string) (partner, currency string) {
+	return k[:len(k)-4], k[len(k)-3:]
+}

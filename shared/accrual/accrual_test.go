@@ -1,0 +1,265 @@
+package accrual_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"partnerkit/shared/accrual"
+	"partnerkit/shared/billing/billingtest"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/ledger"
+)
+
+var (
+	signedUp = time.Date(2026, 9, 20, 9, 0, 0, 0, time.UTC)
+	oct      = time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC)
+	nov2     = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
+	dec2     = time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+)
+
+func runner(st *dynamo.Store, now time.Time, minPayout int64) *accrual.Runner {
+	return &accrual.Runner{Store: st, BPS: 2500, MinPayout: minPayout, Now: func() time.Time { return now },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// statements renders a period's statements, sorted, for comparison.
+func statements(t testing.TB, st *dynamo.Store, period string) []string {
+	t.Helper()
+	stmts, err := st.PeriodStatements(context.Background(), period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, 0, len(stmts))
+	for _, s := range stmts {
+		out = append(out, fmt.Sprintf("%s %s %s earned=%d reversed=%d carried_in=%d total=%d %s lines=%d",
+			s.Period, s.PartnerID, s.Currency, s.Earned, s.Reversed, s.CarriedIn, s.Total(), s.Status, s.Lines))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestClosePeriods(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+		billingtest.Attribute(t, st, "cus_1", "pt_a", signedUp)
+		billingtest.Attribute(t, st, "cus_2", "pt_b", signedUp)
+		e.Pay(t, "p1", "cus_1", 9900, "USD", oct)            // +2475
+		e.Pay(t, "p2", "cus_1", 1000, "JPY", oct)            // +250
+		e.Pay(t, "p3", "cus_2", 400, "USD", oct)             // +100, below MIN_PAYOUT
+		e.Refund(t, "p2", "r1", 1000, oct.Add(time.Hour))    // -250: JPY nets 0
+		e.Pay(t, "p4", "cus_unattributed", 5000, "USD", oct) // pending, never signs up
+		e.Pay(t, "p5", "cus_late_signup", 2000, "USD", oct)  // pending, signs up before close
+		billingtest.Attribute(t, st, "cus_late_signup", "pt_b", oct.Add(24*time.Hour))
+
+		if _, err := runner(st, oct.Add(48*time.Hour), 0).Run(ctx, "2026-10"); err == nil {
+			t.Error("closing a period that has not ended was accepted")
+		}
+		if _, err := runner(st, nov2, 0).Run(ctx, "2026-13"); !errors.As(err, new(accrual.ErrRefused)) {
+			t.Errorf("period 2026-13: err = %v, want a refusal", err)
+		}
+		if _, err := runner(st, dec2, 0).Run(ctx, "2026-11"); !errors.As(err, new(accrual.ErrRefused)) {
+			t.Errorf("closing November before October: err = %v, want a refusal", err)
+		}
+
+		res, err := runner(st, nov2, 1000).Run(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (accrual.Result{Period: "2026-10", Partners: 2, Statements: 3, Lines: 5}); res != want {
+			t.Errorf("result = %+v, want %+v", res, want)
+		}
+		wantOct := []string{
+			"2026-10 pt_a JPY earned=250 reversed=250 carried_in=0 total=0 carried_forward lines=2",
+			"2026-10 pt_a USD earned=2475 reversed=0 carried_in=0 total=2475 payable lines=1",
+			"2026-10 pt_b USD earned=600 reversed=0 carried_in=0 total=600 carried_forward lines=2",
+		}
+		if got := statements(t, st, "2026-10"); fmt.Sprint(got) != fmt.Sprint(wantOct) {
+			t.Errorf("October statements:\n%s\nwant\n%s", join(got), join(wantOct))
+		}
+		again, err := runner(st, nov2.Add(time.Hour), 1000).Run(ctx, "2026-10")
+		if err != nil || again != res {
+			t.Errorf("second run = %+v, %v; want %+v", again, err, res)
+		}
+
+		// A late payment of October lands in November; B's carried 600
+		// joins it and crosses MIN_PAYOUT.
+		e.SetNow(nov2.Add(time.Hour))
+		e.Pay(t, "p6", "cus_2", 2000, "USD", oct.Add(time.Hour)) // +500, late
+		e.Refund(t, "p1", "r2", 4950, nov2)                      // -1238 (1237.5 rounds up)
+		e.Pay(t, "p7", "cus_unattributed", 100, "USD", nov2)     // pending again: earns nothing
+		res, err = runner(st, dec2, 1000).Run(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (accrual.Result{Period: "2026-11", Partners: 2, Statements: 2, Lines: 2}); res != want {
+			t.Errorf("November result = %+v, want %+v", res, want)
+		}
+		wantNov := []string{
+			"2026-11 pt_a USD earned=0 reversed=1238 carried_in=0 total=-1238 carried_forward lines=1",
+			"2026-11 pt_b USD earned=500 reversed=0 carried_in=600 total=1100 payable lines=1",
+		}
+		if got := statements(t, st, "2026-11"); fmt.Sprint(got) != fmt.Sprint(wantNov) {
+			t.Errorf("November statements:\n%s\nwant\n%s", join(got), join(wantNov))
+		}
+	})
+}
+
+func join(ss []string) string {
+	out := ""
+	for _, s := range ss {
+		out += "  " + s + "\n"
+	}
+	return out
+}
+
+func TestFirstCloseRefusesSkippedPeriod(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	st := dynamo.New(b.Client, b.Table)
+	e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+	billingtest.Attribute(t, st, "cus_1", "pt_a", signedUp)
+	e.Pay(t, "p1", "cus_1", 1000, "USD", oct)
+	_, err := runner(st, dec2, 0).Run(context.Background(), "2026-11")
+	if !errors.As(err, new(accrual.ErrRefused)) {
+		t.Fatalf("closing November while October has lines: err = %v, want a refusal", err)
+	}
+}
+
+// seed writes the same random month of payments and refunds for many
+// partners into a store, so two stores can be closed differently and
+// compared.
+func seed(t testing.TB, st *dynamo.Store, partners, payments int) {
+	t.Helper()
+	e := billingtest.New(t, st, nov2.Add(-time.Hour), 2500, 0)
+	r := rand.New(rand.NewPCG(7, 9))
+	for i := range partners {
+		billingtest.Attribute(t, st, fmt.Sprintf("cus_%d", i), fmt.Sprintf("pt_%03d", i), signedUp)
+	}
+	currencies := []string{"USD", "EUR", "JPY", "KWD"}
+	for i := range payments {
+		c := r.IntN(partners)
+		amount := 1 + r.Int64N(50000)
+		at := oct.Add(time.Duration(r.IntN(27*24)) * time.Hour)
+		pid := fmt.Sprintf("pay_%d", i)
+		e.Pay(t, pid, fmt.Sprintf("cus_%d", c), amount, currencies[r.IntN(len(currencies))], at)
+		if r.IntN(4) == 0 {
+			e.Refund(t, pid, pid+"_r1", 1+r.Int64N(amount), at.Add(time.Hour))
+		}
+	}
+}
+
+// TestInterruptedRunMatchesCleanRun: a run stopped after a few shards and
+// resumed produces exactly the statements of an uninterrupted run.
+func TestInterruptedRunMatchesCleanRun(t *testing.T) {
+	ctx := context.Background()
+	clean := dynamotest.DynamoDBLocal(t)
+	broken := dynamotest.DynamoDBLocal(t)
+	cst, bst := dynamo.New(clean.Client, clean.Table), dynamo.New(broken.Client, broken.Table)
+	seed(t, cst, 40, 300)
+	seed(t, bst, 40, 300)
+
+	want, err := runner(cst, nov2, 0).Run(ctx, "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runner(bst, nov2, 0)
+	r.MaxShards = 5
+	if _, err := r.Run(ctx, "2026-10"); !errors.Is(err, accrual.ErrIncomplete) {
+		t.Fatalf("bounded run: err = %v, want ErrIncomplete", err)
+	}
+	if state, _, _ := bst.PeriodState(ctx, "2026-10"); state != dynamo.PeriodClosing {
+		t.Errorf("after the interruption the period is %q, want closing", state)
+	}
+	got, err := runner(bst, nov2, 0).Run(ctx, "2026-10")
+	if err != nil || got != want {
+		t.Fatalf("resumed run = %+v, %v; want %+v", got, err, want)
+	}
+	if g, w := statements(t, bst, "2026-10"), statements(t, cst, "2026-10"); fmt.Sprint(g) != fmt.Sprint(w) {
+		t.Errorf("statements differ after an interrupted run:\n%s\nclean:\n%s", join(g), join(w))
+	}
+}
+
+// TestConcurrentRuns: two runs of one period started together make one
+// set of statements and agree on the result.
+func TestConcurrentRuns(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		st := dynamo.New(b.Client, b.Table)
+		seed(t, st, 20, 60)
+		var wg sync.WaitGroup
+		results := make([]accrual.Result, 2)
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = runner(st, nov2, 500).Run(context.Background(), "2026-10")
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || results[0] != results[1] {
+			t.Fatalf("runs = %+v %v / %+v %v; want the same result", results[0], errs[0], results[1], errs[1])
+		}
+		if got := statements(t, st, "2026-10"); len(got) != results[0].Statements {
+			t.Errorf("%d statements stored, result says %d", len(got), results[0].Statements)
+		}
+	})
+}
+
+// TestStatementsEqualLines is the ledger's property over random months:
+// every statement's total is the sum of its lines plus what it carried
+// in, and a fully refunded payment nets to zero.
+func TestStatementsEqualLines(t *testing.T) {
+	b := dynamotest.DynamoDBLocal(t)
+	st := dynamo.New(b.Client, b.Table)
+	ctx := context.Background()
+	seed(t, st, 15, 200)
+	for _, p := range []string{"2026-10"} {
+		if _, err := runner(st, nov2, 700).Run(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		stmts, err := st.PeriodStatements(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := 0
+		for _, s := range stmts {
+			ls, err := st.PartnerLines(ctx, s.PartnerID, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum int64
+			n := 0
+			perPayment := map[string]int64{}
+			for _, l := range ls {
+				if l.Currency == s.Currency {
+					sum += l.Amount
+					n++
+					perPayment[l.PaymentID] += l.Amount
+				}
+				if perPayment[l.PaymentID] < 0 {
+					t.Errorf("payment %s reverses more than it earned", l.PaymentID)
+				}
+			}
+			lines += n
+			if s.Total() != sum+s.CarriedIn || s.Lines != n {
+				t.Errorf("statement %s: total %d, lines sum %d + carried %d (%d lines, statement says %d)", s.ID, s.Total(), sum, s.CarriedIn, n, s.Lines)
+			}
+			if s.Status != (ledger.Totals{Earned: s.Earned, Reversed: s.Reversed, CarriedIn: s.CarriedIn}).Status(700) {
+				t.Errorf("statement %s has status %s for total %d", s.ID, s.Status, s.Total())
+			}
+		}
+		if lines == 0 {
+			t.Fatal("the random month made no lines")
+		}
+	}
+}
