@@ -415,9 +415,9 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 	}
 	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: st.table, Key: statementKey(period, currency, partnerID),
-		UpdateExpression:                    aws.String("SET #st = :paid, reference = :ref, paid_at = :now"),
+		UpdateExpression:                    aws.String("SET #st = :paid, #ref = :ref, paid_at = :now"),
 		ConditionExpression:                 aws.String("#st = :payable"),
-		ExpressionAttributeNames:            map[string]string{"#st": "status"},
+		ExpressionAttributeNames:            map[string]string{"#st": "status", "#ref": "reference"},
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":paid": s(ledger.StatusPaid), ":payable": s(ledger.StatusPayable), ":ref": s(reference), ":now": s(timeText(now))},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
