@@ -42,6 +42,8 @@ func (s *stack) serveLocal(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r)
 	case strings.HasPrefix(path, "/invoke/") && r.Method == http.MethodPost:
 		s.invoke(w, r, strings.TrimPrefix(path, "/invoke/"))
+	case strings.HasPrefix(path, "/ses/") && s.ses != nil:
+		s.ses.ServeHTTP(w, r)
 	case path == "/outbox" && r.Method == http.MethodGet:
 		emails := s.outbox.list()
 		writeJSON(w, http.StatusOK, map[string]any{"emails": emails})

@@ -9,14 +9,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/accrual"
 	"partnerkit/shared/awsconf"
+	"partnerkit/shared/billing"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/invites"
 	"partnerkit/shared/localdynamo"
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
 	"partnerkit/shared/samtemplate"
 	"partnerkit/shared/signup"
+	"partnerkit/shared/unsubscribe"
 )
 
 // constructor builds a function's handler from the configuration; it is
@@ -27,9 +31,13 @@ type constructor func(ctx context.Context, cfg config.Config, log *slog.Logger) 
 // the template without an entry here stops the local stack at start, so
 // the two cannot drift apart.
 var functions = map[string]constructor{
-	"RedirectFunction": redirect.FromConfig,
-	"PartnersFunction": partners.FromConfig,
-	"SignupFunction":   signup.FromConfig,
+	"RedirectFunction":    redirect.FromConfig,
+	"PartnersFunction":    partners.FromConfig,
+	"SignupFunction":      signup.FromConfig,
+	"BillingFunction":     billing.FromConfig,
+	"AccrualFunction":     accrual.FromConfig,
+	"InvitesFunction":     invites.FromConfig,
+	"UnsubscribeFunction": unsubscribe.FromConfig,
 }
 
 // stack is the local stack: the gateway in front of every function.
@@ -39,6 +47,7 @@ type stack struct {
 	auth     *authorizer
 	outbox   *outbox
 	store    *localdynamo.Server // nil when DYNAMODB_ENDPOINT points elsewhere
+	ses      *localSES           // nil when SES_ENDPOINT points elsewhere
 	log      *slog.Logger
 }
 
@@ -60,6 +69,12 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 			return nil, err
 		}
 		cfg.DynamoDBEndpoint = s.store.URL
+	}
+	if cfg.SESEndpoint == "" {
+		if s.ses, err = startLocalSES(s.outbox); err != nil {
+			return nil, err
+		}
+		cfg.SESEndpoint = s.ses.url
 	}
 	in, err := tpl.TableInput(cfg.TableName)
 	if err != nil {
@@ -86,10 +101,13 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	return s, nil
 }
 
-// Close stops the embedded store.
+// Close stops the embedded store and the local SES endpoint.
 func (s *stack) Close() {
 	if s.store != nil {
 		s.store.Close()
+	}
+	if s.ses != nil {
+		s.ses.close()
 	}
 }
 

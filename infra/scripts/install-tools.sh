@@ -5,6 +5,7 @@
 #   - AWS SAM CLI, pinned, in a Python virtualenv
 #   - DynamoDB Local, from Maven Central
 #   - the browser test's npm dependencies (playwright-core, no browser download)
+#   - aws-ses-v2-local, the SES v2 emulator of the Go tests (npm, infra/seslocal)
 #   - Go module dependencies
 #
 # Idempotent: every step checks first and is skipped when already done.
@@ -204,6 +205,22 @@ if [[ -f "$BROWSER_DIR/package-lock.json" ]]; then
   else
     log "npm ci (infra/browser)"
     (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+    echo "$lock_sum" >"$stamp"
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# 4b. The local SES v2 emulator (aws-ses-v2-local, pinned in infra/seslocal)
+# ---------------------------------------------------------------------------
+SES_DIR="$ROOT/infra/seslocal"
+if [[ -f "$SES_DIR/package-lock.json" ]]; then
+  lock_sum=$(sha256sum "$SES_DIR/package-lock.json" | cut -d' ' -f1)
+  stamp="$SES_DIR/node_modules/.lock-sha256"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" ]]; then
+    log "npm packages (infra/seslocal): present"
+  else
+    log "npm ci (infra/seslocal)"
+    (cd "$SES_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
     echo "$lock_sum" >"$stamp"
   fi
 fi

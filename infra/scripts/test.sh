@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full test suite, as run by `make test` and CI:
-#   tools -> DynamoDB Local -> gofmt/vet -> go test -> fuzz -> browser -> sam
+#   tools -> DynamoDB Local, aws-ses-v2-local -> gofmt/vet -> go test -> fuzz -> browser -> sam
 #
 # Environment:
 #   FUZZTIME          time per fuzz target (default 10s; 0 skips fuzzing)
@@ -57,6 +57,7 @@ fail() {
 on_exit() {
   local rc=$?
   bash "$ROOT/infra/scripts/dynamodb-local.sh" stop >/dev/null 2>&1 || true
+  bash "$ROOT/infra/scripts/ses-local.sh" stop >/dev/null 2>&1 || true
   if ((rc != 0)); then
     printf '\ntest.sh: FAILED in step "%s" after %ss\n' "${STEP:-?}" "$((SECONDS - TOTAL_START))" >&2
     printf 'steps: %d passed, 1 failed\n' "$PASSED"
@@ -77,6 +78,13 @@ step "start DynamoDB Local"
 DYNAMODB_TEST_ENDPOINT="$(bash "$ROOT/infra/scripts/dynamodb-local.sh" start)"
 export DYNAMODB_TEST_ENDPOINT
 echo "DYNAMODB_TEST_ENDPOINT=$DYNAMODB_TEST_ENDPOINT"
+step_ok
+
+# ---------------------------------------------------------------------------
+step "start aws-ses-v2-local"
+SES_TEST_ENDPOINT="$(bash "$ROOT/infra/scripts/ses-local.sh" start)"
+export SES_TEST_ENDPOINT
+echo "SES_TEST_ENDPOINT=$SES_TEST_ENDPOINT"
 step_ok
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ func (m *memStore) PeriodState(context.Context, string) (string, dynamo.Summary,
 	return "", dynamo.Summary{}, nil
 }
 func (m *memStore) LastClosed(context.Context) (string, error)                { return "2026-09", nil }
-func (m *memStore) BeginClose(context.Context, string, time.Time) error        { return nil }
+func (m *memStore) BeginClose(context.Context, string, time.Time) error       { return nil }
 func (m *memStore) PendingPayments(context.Context, string) ([]string, error) { return nil, nil }
 func (m *memStore) FinishClose(context.Context, string, dynamo.Summary, time.Time) error {
 	return nil

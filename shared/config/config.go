@@ -202,6 +202,7 @@ func (c Config) Describe() []string {
 		"TABLE_NAME=" + c.TableName,
 		"DYNAMODB_ENDPOINT=" + orEmbedded(c.DynamoDBEndpoint),
 		"SES_ENDPOINT=" + orOutbox(c.SESEndpoint),
+		"SES_CONFIGURATION_SET=" + c.SESConfigurationSet,
 		"PUBLIC_BASE_URL=" + c.PublicBaseURL,
 		"LANDING_URL=" + c.LandingURL,
 		"ALLOWED_REDIRECT_HOSTS=" + strings.Join(c.AllowedRedirectHosts, ","),

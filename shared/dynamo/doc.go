@@ -9,6 +9,26 @@
 //	SUB#<sub>           SUB       JWT subject → partner
 //	CLICKS#<id>#<n>     CLICKS    click counter shard n of ClickShards
 //	VISITOR#<vid>       TOUCH     a visitor's first touch (expires)
+//	INVITE#<hash>       TOUCH     an address's first invite (its invite touch)
+//	SUPPRESS#<hash>     SUPPRESS  an address unsubscribed from invites
+//	INVITES#<id>#<day>  QUOTA     invites a partner counted on a UTC day (expires)
+//	WEBHOOK#<ep>#<id>   WEBHOOK   a webhook delivery's first response (expires)
+//	CUSTOMER#<id>       ATTRIBUTION  a customer's attribution and its evidence
+//	PARTNER#<id>        STATS     a partner's signup counter
+//	PAYMENT#<id>        PAYMENT   a payment, its commission and refunds so far
+//	REFUND#<id>         REFUND    a refund (applied, held or rejected)
+//	HELD#<payment>      <arrival>#<refund>  a refund waiting for its payment
+//	PENDING#<p>#<n>     <payment> a payment of period p awaiting attribution
+//	LINES#<p>#<n>       <partner>#<line>  ledger line in the statements of p
+//	PERIOD#<p>          PERIOD    closing/closed, and what closing produced
+//	LEDGER              LEDGER    the last closed period
+//	ACCRUAL#<p>         SHARD#<n> shard n of period p is closed
+//	STMTS#<p>#<n>       <partner>#<cur>  a statement (gsi1: PSTMT#<partner>)
+//	CARRY#<p>#<n>       <partner>#<cur>  a balance p carried forward
+//
+// Ledger shards are the partner's shard (PartnerShard), so one shard holds
+// all of a partner's lines and statements of a period. Attributed
+// customers are listed per partner on gsi1 (PARTNER#<id>#CUSTOMERS).
 //
 // First-writer-wins records are conditional writes; counters that one
 // popular partner could make hot are spread over several partitions.

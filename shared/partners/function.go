@@ -19,8 +19,10 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	h := &Handler{
-		Store:   dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		Store:   store,
+		Money:   store,
 		BaseURL: cfg.PublicBaseURL,
 		Now:     time.Now,
 		Log:     log,

@@ -36,6 +36,8 @@ const maxNameLen = 100
 // Handler serves the partner routes. It is safe for concurrent use.
 type Handler struct {
 	Store Store
+	// Money serves commissions, payouts and money stats.
+	Money MoneyStore
 	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
 	BaseURL string
 	Now     func() time.Time
@@ -67,6 +69,12 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.get(ctx, req.PathParameters["id"], caller)
 	case "PATCH /partners/{id}":
 		return h.patch(ctx, req, caller)
+	case "GET /partners/{id}/commissions":
+		return h.commissions(ctx, req, caller)
+	case "GET /payouts":
+		return h.payouts(ctx, req, caller)
+	case "POST /payouts/{statement_id}/paid":
+		return h.markPaid(ctx, req, caller)
 	case "GET /customers/{customer_id}/attribution":
 		return h.attribution(ctx, req.PathParameters["customer_id"], caller)
 	}
@@ -208,11 +216,12 @@ func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error
 	if err != nil {
 		return Profile{}, err
 	}
-	return Profile{
+	prof := Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
 		Stats: Stats{Clicks: counts.Clicks, Signups: counts.Signups, Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
-	}, nil
+	}
+	return prof, h.money(ctx, p.ID, &prof.Stats)
 }
 
 type patchRequest struct {

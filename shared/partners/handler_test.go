@@ -105,8 +105,9 @@ type apiError struct {
 }
 
 func newHandler(t *testing.T, b dynamotest.Backend) lambda.Handler {
+	st := dynamo.New(b.Client, b.Table)
 	h := &Handler{
-		Store: dynamo.New(b.Client, b.Table), BaseURL: "https://go.example.com",
+		Store: st, Money: st, BaseURL: "https://go.example.com",
 		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return lambda.NewHandler(h.Handle)

@@ -37,6 +37,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		Cookies: &referral.Cookies{
 			Keys: cfg.CookieKeys, MaxAge: cfg.CookieMaxAge(), Domain: cfg.CookieDomain, Secure: cfg.SecureCookies(),
 		},
+		Invites: &referral.InviteTokens{Keys: cfg.CookieKeys},
 		CodeTTL: ttl,
 		Log:     log,
 	})

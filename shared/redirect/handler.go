@@ -26,6 +26,7 @@ type Handler struct {
 	store     Store
 	redirects *referral.Redirects
 	cookies   *referral.Cookies
+	invites   *referral.InviteTokens
 	now       func() time.Time
 	log       *slog.Logger
 	cache     *codeCache
@@ -36,6 +37,8 @@ type Options struct {
 	Store     Store
 	Redirects *referral.Redirects
 	Cookies   *referral.Cookies
+	// Invites opens ?inv= tokens of invite links; nil ignores them.
+	Invites *referral.InviteTokens
 	// CodeTTL is how long code lookups are cached (at most CodeTTL; 0
 	// disables the cache, as the local stack does so suspensions apply at once).
 	CodeTTL time.Duration
@@ -51,7 +54,7 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Handler{store: o.Store, redirects: o.Redirects, cookies: o.Cookies, now: o.Now, log: o.Log, cache: newCodeCache(min(o.CodeTTL, CodeTTL))}
+	return &Handler{store: o.Store, redirects: o.Redirects, cookies: o.Cookies, invites: o.Invites, now: o.Now, log: o.Log, cache: newCodeCache(min(o.CodeTTL, CodeTTL))}
 }
 
 func found(location string) Response {
@@ -71,6 +74,15 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		return found(target.URL()), nil
 	}
 	code, ok := referral.NormalizeCode(req.PathParameters.Code)
+	// A valid invite token makes the click the inviting partner's, through
+	// that partner's own code (the cached lookup), whatever code the link
+	// carries. Without ?inv= this costs one comparison.
+	invitedBy := ""
+	if req.QueryStringParameters.Inv != "" {
+		if inv, valid := h.invites.Open(req.QueryStringParameters.Inv); valid {
+			code, ok, invitedBy = inv.Code, true, inv.PartnerID
+		}
+	}
 	if !ok {
 		return found(target.URL()), nil
 	}
@@ -80,7 +92,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		h.log.ErrorContext(ctx, "code lookup failed", "error", err.Error())
 		return found(target.URL()), nil
 	}
-	if owner.PartnerID == "" || !owner.Active {
+	if owner.PartnerID == "" || !owner.Active || (invitedBy != "" && owner.PartnerID != invitedBy) {
 		return found(target.URL()), nil
 	}
 

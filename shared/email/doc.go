@@ -1,0 +1,5 @@
+// Package email sends partnerkit's emails through Amazon SES v2: a plain
+// Message, checked before it leaves, and the SES adapter that turns it into
+// one SendEmail call with simple content (text and HTML parts, custom
+// headers). Only the invites function links it.
+package email

@@ -1,0 +1,270 @@
+package partners
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi"
+	"partnerkit/shared/ledger"
+)
+
+// MoneyStore is what the commission and payout routes need of the store.
+type MoneyStore interface {
+	PartnerLines(ctx context.Context, partnerID, period string) ([]ledger.Line, error)
+	PartnerStatements(ctx context.Context, partnerID, period string) ([]dynamo.Statement, error)
+	PeriodStatements(ctx context.Context, period string) ([]dynamo.Statement, error)
+	PeriodState(ctx context.Context, period string) (string, dynamo.Summary, error)
+	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
+	MarkPaid(ctx context.Context, id, reference string, now time.Time) (dynamo.Statement, error)
+	PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error)
+	PayingCustomers(ctx context.Context, partnerID string, since time.Time) (int64, error)
+}
+
+var _ MoneyStore = (*dynamo.Store)(nil)
+
+// payingWindow is how recent a payment makes a customer count in stats.
+const payingWindow = 35 * 24 * time.Hour
+
+// StatementJSON is a statement as the API shows it (contract section 5).
+type StatementJSON struct {
+	StatementID string `json:"statement_id"`
+	PartnerID   string `json:"partner_id"`
+	Email       string `json:"email,omitempty"`
+	Period      string `json:"period"`
+	Currency    string `json:"currency"`
+	Earned      int64  `json:"earned"`
+	Reversed    int64  `json:"reversed"`
+	CarriedIn   int64  `json:"carried_in"`
+	Total       int64  `json:"total"`
+	Status      string `json:"status"`
+	Reference   string `json:"reference,omitempty"`
+}
+
+func statementJSON(s dynamo.Statement) StatementJSON {
+	return StatementJSON{
+		StatementID: s.ID, PartnerID: s.PartnerID, Period: s.Period, Currency: s.Currency,
+		Earned: s.Earned, Reversed: s.Reversed, CarriedIn: s.CarriedIn, Total: s.Total(), Status: s.Status, Reference: s.Reference,
+	}
+}
+
+// LineJSON is a ledger line as the API shows it.
+type LineJSON struct {
+	LineID      string `json:"line_id"`
+	Kind        string `json:"kind"`
+	PaymentID   string `json:"payment_id"`
+	RefundID    string `json:"refund_id,omitempty"`
+	CustomerID  string `json:"customer_id"`
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	At          string `json:"at"`
+	StatementID string `json:"statement_id"`
+}
+
+func periodParam(req *events.APIGatewayV2HTTPRequest) (string, error) {
+	p, err := ledger.ParsePeriod(req.QueryStringParameters["period"])
+	if err != nil {
+		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "period: %s.", err)
+	}
+	return p.String(), nil
+}
+
+func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	period, err := periodParam(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	p, err := h.lookup(ctx, req.PathParameters["id"], caller)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	out := struct {
+		Period     string          `json:"period"`
+		Lines      []LineJSON      `json:"lines"`
+		Statements []StatementJSON `json:"statements"`
+	}{Period: period, Lines: []LineJSON{}, Statements: []StatementJSON{}}
+	// Lines are in a period's statements once the period is closed.
+	state, _, err := h.Money.PeriodState(ctx, period)
+	if err != nil || state != dynamo.PeriodClosed {
+		return httpapi.JSON(http.StatusOK, out), err
+	}
+	stmts, err := h.Money.PartnerStatements(ctx, p.ID, period)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	for _, s := range stmts {
+		out.Statements = append(out.Statements, statementJSON(s))
+	}
+	lines, err := h.Money.PartnerLines(ctx, p.ID, period)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	for _, l := range lines {
+		out.Lines = append(out.Lines, LineJSON{
+			LineID: l.ID, Kind: l.Kind, PaymentID: l.PaymentID, RefundID: l.RefundID, CustomerID: l.CustomerID,
+			Amount: l.Amount, Currency: l.Currency, At: time.UnixMilli(l.At).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+			StatementID: dynamo.StatementID(period, l.Currency, p.ID),
+		})
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+func (h *Handler) payouts(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may list payouts.")
+	}
+	period, err := periodParam(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	stmts, err := h.Money.PeriodStatements(ctx, period)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	ids := make([]string, 0, len(stmts))
+	for _, s := range stmts {
+		ids = append(ids, s.PartnerID)
+	}
+	emails := map[string]string{}
+	for start := 0; start < len(ids); start += 100 {
+		part, err := h.Money.PartnerEmails(ctx, ids[start:min(start+100, len(ids))])
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		for k, v := range part {
+			emails[k] = v
+		}
+	}
+	out := make([]StatementJSON, 0, len(stmts))
+	for _, s := range stmts {
+		j := statementJSON(s)
+		j.Email = emails[s.PartnerID]
+		out = append(out, j)
+	}
+	if wantsCSV(req.Headers["accept"]) {
+		return payoutCSV(out)
+	}
+	return httpapi.JSON(http.StatusOK, struct {
+		Period     string          `json:"period"`
+		Statements []StatementJSON `json:"statements"`
+	}{period, out}), nil
+}
+
+func wantsCSV(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(mt, "text/csv") {
+			return true
+		}
+	}
+	return false
+}
+
+// payoutCSV renders payable statements for a mass-payment upload.
+func payoutCSV(stmts []StatementJSON) (events.APIGatewayV2HTTPResponse, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"statement_id", "partner_id", "email", "currency", "total", "status"})
+	for _, s := range stmts {
+		if s.Status != ledger.StatusPayable {
+			continue
+		}
+		w.Write([]string{s.StatementID, s.PartnerID, cell(s.Email), s.Currency, strconv.FormatInt(s.Total, 10), s.Status})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: http.StatusOK, Body: b.String(),
+		Headers: map[string]string{"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store"},
+	}, nil
+}
+
+// cell keeps a spreadsheet from reading a value as a formula.
+func cell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+type paidRequest struct {
+	Reference string `json:"reference"`
+}
+
+func (h *Handler) markPaid(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may record payouts.")
+	}
+	var in paidRequest
+	if err := httpapi.DecodeBody(req, &in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	in.Reference = strings.TrimSpace(in.Reference)
+	if in.Reference == "" || len(in.Reference) > 200 {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "reference is required: the payment's external reference, at most 200 characters.")
+	}
+	id := req.PathParameters["statement_id"]
+	period, _, _, ok := dynamo.ParseStatementID(id)
+	if !ok {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No statement has the id %q.", id)
+	}
+	if state, _, err := h.Money.PeriodState(ctx, period); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	} else if state != dynamo.PeriodClosed {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Period %s is not closed yet; its statements are not final.", period)
+	}
+	s, err := h.Money.MarkPaid(ctx, id, in.Reference, h.Now())
+	switch {
+	case errors.Is(err, dynamo.ErrNotFound):
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No statement has the id %q.", id)
+	case errors.Is(err, dynamo.ErrAlreadyPaid):
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Statement %q is already paid.", id)
+	case errors.Is(err, dynamo.ErrNotPayable):
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Statement %q is not payable (carried forward).", id)
+	case err != nil:
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, statementJSON(s)), nil
+}
+
+// money fills a profile's money stats: pending lines, payable and paid
+// statements, per currency, and customers paying in the last 35 days.
+func (h *Handler) money(ctx context.Context, partnerID string, st *Stats) error {
+	if h.Money == nil {
+		return nil
+	}
+	now := h.Now()
+	pending, err := h.Money.PendingTotals(ctx, partnerID, now)
+	if err != nil {
+		return err
+	}
+	for c, v := range pending {
+		if v != 0 {
+			st.Pending[c] = v
+		}
+	}
+	stmts, err := h.Money.PartnerStatements(ctx, partnerID, "")
+	if err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		switch s.Status {
+		case ledger.StatusPayable:
+			st.Payable[s.Currency] += s.Total()
+		case ledger.StatusPaid:
+			st.Paid[s.Currency] += s.Total()
+		}
+	}
+	st.Customers, err = h.Money.PayingCustomers(ctx, partnerID, now.Add(-payingWindow))
+	return err
+}
