@@ -15,6 +15,7 @@ import (
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/invites"
+	"partnerkit/shared/lambdamain"
 	"partnerkit/shared/localdynamo"
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
@@ -23,14 +24,10 @@ import (
 	"partnerkit/shared/unsubscribe"
 )
 
-// constructor builds a function's handler from the configuration; it is
-// the same function its functions/<name>/main.go calls.
-type constructor func(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error)
-
 // functions maps template logical ids to their constructors. A function in
 // the template without an entry here stops the local stack at start, so
 // the two cannot drift apart.
-var functions = map[string]constructor{
+var functions = map[string]lambdamain.Builder{
 	"RedirectFunction":    redirect.FromConfig,
 	"PartnersFunction":    partners.FromConfig,
 	"SignupFunction":      signup.FromConfig,

@@ -3,11 +3,8 @@ package accrual_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"partnerkit/shared/accrual"
 	"partnerkit/shared/dynamo"
@@ -77,51 +74,6 @@ func BenchmarkAccrualInProcess(b *testing.B) {
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
 
-// writeCounter counts the run's writes by API call and by write units,
-// as DynamoDB bills items up to 1 KB: one unit per item written, two per
-// item in a transaction.
-type writeCounter struct {
-	dynamo.API
-	mu           sync.Mutex
-	calls, units int
-}
-
-func (w *writeCounter) add(calls, units int) {
-	w.mu.Lock()
-	w.calls += calls
-	w.units += units
-	w.mu.Unlock()
-}
-
-func (w *writeCounter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	w.add(1, 1)
-	return w.API.PutItem(ctx, in, o...)
-}
-
-func (w *writeCounter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	w.add(1, 1)
-	return w.API.UpdateItem(ctx, in, o...)
-}
-
-func (w *writeCounter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	w.add(1, 1)
-	return w.API.DeleteItem(ctx, in, o...)
-}
-
-func (w *writeCounter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	n := 0
-	for _, reqs := range in.RequestItems {
-		n += len(reqs)
-	}
-	w.add(1, n)
-	return w.API.BatchWriteItem(ctx, in, o...)
-}
-
-func (w *writeCounter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	w.add(1, 2*len(in.TransactItems))
-	return w.API.TransactWriteItems(ctx, in, o...)
-}
-
 // BenchmarkAccrualDynamoDBLocal closes a seeded month on DynamoDB Local
 // and reports the run's write units and write calls per line. Run it with
 // -benchtime=1x: each iteration seeds a new table.
@@ -130,7 +82,7 @@ func BenchmarkAccrualDynamoDBLocal(b *testing.B) {
 		b.StopTimer()
 		be := dynamotest.DynamoDBLocal(b)
 		seed(b, dynamo.New(be.Client, be.Table), 300, 1500)
-		wc := &writeCounter{API: be.Client}
+		wc := dynamotest.NewCounter(be.Client)
 		st := dynamo.New(wc, be.Table)
 		b.StartTimer()
 		start := time.Now()
@@ -139,8 +91,9 @@ func BenchmarkAccrualDynamoDBLocal(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(wc.units)/float64(res.Lines), "WCU/line")
-		b.ReportMetric(float64(wc.calls)/float64(res.Lines), "writecalls/line")
+		calls, units := wc.Writes()
+		b.ReportMetric(float64(units)/float64(res.Lines), "WCU/line")
+		b.ReportMetric(float64(calls)/float64(res.Lines), "writecalls/line")
 		b.ReportMetric(float64(res.Lines)/elapsed.Seconds(), "lines/s")
 		b.ReportMetric(float64(res.Lines), "lines")
 	}
