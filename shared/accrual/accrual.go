@@ -22,6 +22,7 @@ type Store interface {
 	PendingPayments(ctx context.Context, period string) ([]string, error)
 	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
 	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, period string) error
+	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
 	ShardSummary(ctx context.Context, period string, shard int) (dynamo.Summary, bool, error)
 	ShardLines(ctx context.Context, period string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
@@ -179,6 +180,13 @@ func (r *Runner) resolvePending(ctx context.Context, period string) error {
 			}
 			err = r.Store.ResolvePending(ctx, p, prev, lines, period)
 			if err == nil {
+				if c != nil {
+					// The payment arrived before the signup, so the
+					// customer's last payment time is set only now.
+					if err := r.Store.TouchCustomer(ctx, p.CustomerID, time.UnixMilli(p.PaidAt)); err != nil {
+						return err
+					}
+				}
 				break
 			}
 			if !errors.Is(err, dynamo.ErrPaymentChanged) || attempt == 5 {
