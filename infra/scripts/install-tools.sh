@@ -194,36 +194,25 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 4. Browser test dependencies (playwright-core only; Chromium comes from Debian)
+# 4. npm dependencies, reinstalled when their package-lock.json changes:
+#    infra/browser   the browser test (playwright-core only; Chromium comes from Debian)
+#    infra/seslocal  the local SES v2 emulator (aws-ses-v2-local, pinned)
 # ---------------------------------------------------------------------------
-BROWSER_DIR="$ROOT/infra/browser"
-if [[ -f "$BROWSER_DIR/package-lock.json" ]]; then
-  lock_sum=$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)
-  stamp="$BROWSER_DIR/node_modules/.lock-sha256"
+npm_deps() {
+  local dir="$ROOT/$1" lock_sum stamp
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  stamp="$dir/node_modules/.lock-sha256"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" ]]; then
-    log "npm packages (infra/browser): present"
+    log "npm packages ($1): present"
   else
-    log "npm ci (infra/browser)"
-    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+    log "npm ci ($1)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
     echo "$lock_sum" >"$stamp"
   fi
-fi
-
-# ---------------------------------------------------------------------------
-# 4b. The local SES v2 emulator (aws-ses-v2-local, pinned in infra/seslocal)
-# ---------------------------------------------------------------------------
-SES_DIR="$ROOT/infra/seslocal"
-if [[ -f "$SES_DIR/package-lock.json" ]]; then
-  lock_sum=$(sha256sum "$SES_DIR/package-lock.json" | cut -d' ' -f1)
-  stamp="$SES_DIR/node_modules/.lock-sha256"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" ]]; then
-    log "npm packages (infra/seslocal): present"
-  else
-    log "npm ci (infra/seslocal)"
-    (cd "$SES_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
-    echo "$lock_sum" >"$stamp"
-  fi
-fi
+}
+npm_deps infra/browser
+npm_deps infra/seslocal
 
 # ---------------------------------------------------------------------------
 # 5. Go modules
