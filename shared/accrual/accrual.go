@@ -15,27 +15,22 @@ import (
 
 // Store is what the run needs of the store.
 type Store interface {
-	PeriodState(ctx context.Context, period string) (string, dynamo.Summary, error)
-	LastClosed(ctx context.Context) (string, error)
-	HasEntries(ctx context.Context, period string) (bool, error)
-	BeginClose(ctx context.Context, period string, now time.Time) error
-	PendingPayments(ctx context.Context, period string) ([]string, error)
+	PeriodState(ctx context.Context, period string) (dynamo.PeriodInfo, error)
+	LedgerState(ctx context.Context) (dynamo.Ledger, error)
+	BeginClose(ctx context.Context, period, from string, now time.Time) (string, error)
+	PendingPayments(ctx context.Context, periods []string) ([]dynamo.PendingPayment, error)
 	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
-	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, period string) error
+	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
 	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
 	ShardSummary(ctx context.Context, period string, shard int) (dynamo.Summary, bool, error)
-	ShardLines(ctx context.Context, period string, shard int, f func(ledger.Line) error) error
+	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
 	WriteStatements(ctx context.Context, stmts []dynamo.Statement) (int, error)
 	MarkShardDone(ctx context.Context, period string, shard int, sum dynamo.Summary) error
-	FinishClose(ctx context.Context, period string, sum dynamo.Summary, now time.Time) error
+	FinishClose(ctx context.Context, period, from, lowRead string, sum dynamo.Summary, now time.Time) error
 }
 
 var _ Store = (*dynamo.Store)(nil)
-
-// lookback is how far back the first close looks for periods with lines
-// that were never closed.
-const lookback = 12
 
 // ErrIncomplete is returned when an invocation stopped before every shard
 // was closed (its time or shard budget ran out); the next invocation of
@@ -76,8 +71,10 @@ func (e ErrRefused) Error() string { return e.msg }
 func refuse(format string, args ...any) error { return ErrRefused{msg: fmt.Sprintf(format, args...)} }
 
 // Run closes period ("" for the previous month). A period that has not
-// ended is refused, as is one whose previous period holds lines and is not
-// closed. A closed period returns its result again and changes nothing.
+// ended is refused. Closing a period also sweeps in every earlier period
+// not closed yet: their lines join this period's statements, as late lines
+// do. A closed period (or one swept into a later close) returns its result
+// again and changes nothing.
 func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 	now := r.Now()
 	p := ledger.PeriodOf(now).Prev()
@@ -91,57 +88,45 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 		return Result{}, refuse("accrual: period %s has not ended; it can be closed from %s", p, p.End().Format(time.RFC3339))
 	}
 	res := Result{Period: p.String()}
-	state, sum, err := r.Store.PeriodState(ctx, res.Period)
+	info, err := r.Store.PeriodState(ctx, res.Period)
 	if err != nil {
 		return Result{}, err
 	}
-	if state == dynamo.PeriodClosed {
-		res.Partners, res.Statements, res.Lines = sum.Partners, sum.Statements, sum.Lines
+	if info.State == dynamo.PeriodClosed {
+		res.Partners, res.Statements, res.Lines = info.Summary.Partners, info.Summary.Statements, info.Summary.Lines
 		return res, nil
 	}
-	if err := r.checkOrder(ctx, p); err != nil {
-		return Result{}, err
-	}
-	if err := r.Store.BeginClose(ctx, res.Period, now); err != nil {
-		return Result{}, err
-	}
-	if err := r.resolvePending(ctx, res.Period); err != nil {
-		return Result{}, err
-	}
-	total, err := r.closeShards(ctx, p)
+	lg, err := r.Store.LedgerState(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := r.Store.FinishClose(ctx, res.Period, total, r.Now()); err != nil {
+	// Sweep from the earliest period that may hold open lines: the
+	// ledger's lowest bucket, or the first after the last close.
+	from := res.Period
+	if lg.Low != "" && lg.Low < from {
+		from = lg.Low
+	}
+	if lg.LastClosed != "" {
+		if next := mustPeriod(lg.LastClosed).Next().String(); next < from {
+			from = next
+		}
+	}
+	if from, err = r.Store.BeginClose(ctx, res.Period, from, now); err != nil {
+		return Result{}, err
+	}
+	periods := dynamo.Periods(from, res.Period)
+	if err := r.resolvePending(ctx, periods, res.Period); err != nil {
+		return Result{}, err
+	}
+	total, err := r.closeShards(ctx, periods, lg.LastClosed)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := r.Store.FinishClose(ctx, res.Period, from, lg.Low, total, r.Now()); err != nil {
 		return Result{}, err
 	}
 	res.Partners, res.Statements, res.Lines = total.Partners, total.Statements, total.Lines
 	return res, nil
-}
-
-// checkOrder keeps closes in calendar order, so carried balances and late
-// lines always move to the next period.
-func (r *Runner) checkOrder(ctx context.Context, p ledger.Period) error {
-	last, err := r.Store.LastClosed(ctx)
-	if err != nil {
-		return err
-	}
-	if last != "" {
-		if want := mustPeriod(last).Next(); want != p {
-			return refuse("accrual: close %s next; periods close in order (last closed: %s)", want, last)
-		}
-		return nil
-	}
-	for q, i := p.Prev(), 0; i < lookback; q, i = q.Prev(), i+1 {
-		has, err := r.Store.HasEntries(ctx, q.String())
-		if err != nil {
-			return err
-		}
-		if has {
-			return refuse("accrual: period %s has lines and was never closed; close it first", q)
-		}
-	}
-	return nil
 }
 
 func mustPeriod(s string) ledger.Period {
@@ -154,14 +139,14 @@ func mustPeriod(s string) ledger.Period {
 
 // resolvePending decides the payments that arrived before their customer's
 // signup: they earn if the attribution exists now, else never.
-func (r *Runner) resolvePending(ctx context.Context, period string) error {
-	ids, err := r.Store.PendingPayments(ctx, period)
+func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket string) error {
+	pending, err := r.Store.PendingPayments(ctx, periods)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
+	for _, pp := range pending {
 		for attempt := 0; ; attempt++ {
-			p, c, err := r.Store.PaymentWithCustomer(ctx, id)
+			p, c, err := r.Store.PaymentWithCustomer(ctx, pp.PaymentID)
 			if err != nil {
 				return err
 			}
@@ -178,7 +163,7 @@ func (r *Runner) resolvePending(ctx context.Context, period string) error {
 			} else {
 				p.State = dynamo.PaymentUnattributed
 			}
-			err = r.Store.ResolvePending(ctx, p, prev, lines, period)
+			err = r.Store.ResolvePending(ctx, p, prev, lines, pp.Period, bucket)
 			if err == nil {
 				if c != nil {
 					// The payment arrived before the signup, so the
@@ -199,7 +184,8 @@ func (r *Runner) resolvePending(ctx context.Context, period string) error {
 
 // closeShards closes every shard not closed yet, in parallel, within the
 // invocation's budget, and sums what every shard produced.
-func (r *Runner) closeShards(ctx context.Context, p ledger.Period) (dynamo.Summary, error) {
+func (r *Runner) closeShards(ctx context.Context, periods []string, lastClosed string) (dynamo.Summary, error) {
+	period := periods[len(periods)-1]
 	workers := r.Workers
 	if workers <= 0 {
 		workers = 8
@@ -208,7 +194,7 @@ func (r *Runner) closeShards(ctx context.Context, p ledger.Period) (dynamo.Summa
 	done := make([]bool, dynamo.LedgerShards)
 	var todo []int
 	for s := range dynamo.LedgerShards {
-		sum, ok, err := r.Store.ShardSummary(ctx, p.String(), s)
+		sum, ok, err := r.Store.ShardSummary(ctx, period, s)
 		if err != nil {
 			return dynamo.Summary{}, err
 		}
@@ -233,7 +219,7 @@ func (r *Runner) closeShards(ctx context.Context, p ledger.Period) (dynamo.Summa
 		go func() {
 			defer wg.Done()
 			for s := range next {
-				sum, err := r.closeShard(ctx, p, s)
+				sum, err := r.closeShard(ctx, periods, lastClosed, s)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -271,14 +257,20 @@ func (r *Runner) closeShards(ctx context.Context, p ledger.Period) (dynamo.Summa
 	return total, nil
 }
 
-// closeShard writes the statements of one shard of partners and marks it done.
-func (r *Runner) closeShard(ctx context.Context, p ledger.Period, shard int) (dynamo.Summary, error) {
-	carried, err := r.Store.CarriedIn(ctx, p.Prev().String(), shard)
-	if err != nil {
-		return dynamo.Summary{}, err
+// closeShard writes the statements of one shard of partners and marks it
+// done: the lines of every swept period, plus the balances the last close
+// carried forward.
+func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed string, shard int) (dynamo.Summary, error) {
+	period := periods[len(periods)-1]
+	carried := map[string]int64{}
+	if lastClosed != "" {
+		var err error
+		if carried, err = r.Store.CarriedIn(ctx, lastClosed, shard); err != nil {
+			return dynamo.Summary{}, err
+		}
 	}
 	totals := map[string]*ledger.Totals{}
-	err = r.Store.ShardLines(ctx, p.String(), shard, func(l ledger.Line) error {
+	err := r.Store.ShardLines(ctx, periods, shard, func(l ledger.Line) error {
 		k := l.PartnerID + "|" + l.Currency
 		t := totals[k]
 		if t == nil {
@@ -291,11 +283,11 @@ func (r *Runner) closeShard(ctx context.Context, p ledger.Period, shard int) (dy
 	if err != nil {
 		return dynamo.Summary{}, err
 	}
-	stmts, sum := Statements(p.String(), totals, carried, r.MinPayout)
+	stmts, sum := Statements(period, totals, carried, r.MinPayout)
 	if _, err := r.Store.WriteStatements(ctx, stmts); err != nil {
 		return dynamo.Summary{}, err
 	}
-	if err := r.Store.MarkShardDone(ctx, p.String(), shard, sum); err != nil {
+	if err := r.Store.MarkShardDone(ctx, period, shard, sum); err != nil {
 		return dynamo.Summary{}, err
 	}
 	return sum, nil

@@ -68,9 +68,6 @@ func TestClosePeriods(t *testing.T) {
 		if _, err := runner(st, nov2, 0).Run(ctx, "2026-13"); !errors.As(err, new(accrual.ErrRefused)) {
 			t.Errorf("period 2026-13: err = %v, want a refusal", err)
 		}
-		if _, err := runner(st, dec2, 0).Run(ctx, "2026-11"); !errors.As(err, new(accrual.ErrRefused)) {
-			t.Errorf("closing November before October: err = %v, want a refusal", err)
-		}
 
 		res, err := runner(st, nov2, 1000).Run(ctx, "")
 		if err != nil {
@@ -123,16 +120,46 @@ func join(ss []string) string {
 	return out
 }
 
-func TestFirstCloseRefusesSkippedPeriod(t *testing.T) {
-	b := dynamotest.Embedded(t)
-	st := dynamo.New(b.Client, b.Table)
-	e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
-	billingtest.Attribute(t, st, "cus_1", "pt_a", signedUp)
-	e.Pay(t, "p1", "cus_1", 1000, "USD", oct)
-	_, err := runner(st, dec2, 0).Run(context.Background(), "2026-11")
-	if !errors.As(err, new(accrual.ErrRefused)) {
-		t.Fatalf("closing November while October has lines: err = %v, want a refusal", err)
-	}
+// TestCloseSweepsOpenPeriods: closing a month takes in every line of
+// earlier months never closed, however old, and a later close of one of
+// those months finds nothing left.
+func TestCloseSweepsOpenPeriods(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+		billingtest.Attribute(t, st, "cus_old", "pt_a", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+		e.Pay(t, "p_jan25", "cus_old", 10000, "USD", time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)) // +2500
+		e.Pay(t, "p_sep", "cus_old", 20000, "USD", time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC))   // +5000
+		e.Pay(t, "p_oct", "cus_old", 4000, "USD", oct)                                             // +1000
+		e.Pay(t, "p_pending", "cus_later", 4000, "USD", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC))
+		billingtest.Attribute(t, st, "cus_later", "pt_a", oct)
+
+		res, err := runner(st, nov2, 0).Run(ctx, "2026-10")
+		if want := (accrual.Result{Period: "2026-10", Partners: 1, Statements: 1, Lines: 4}); err != nil || res != want {
+			t.Fatalf("closing October = %+v, %v; want %+v", res, err, want)
+		}
+		want := []string{"2026-10 pt_a USD earned=9500 reversed=0 carried_in=0 total=9500 payable lines=4"}
+		if got := statements(t, st, "2026-10"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("October statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		if res, err := runner(st, nov2, 0).Run(ctx, "2026-09"); err != nil || res != (accrual.Result{Period: "2026-09"}) {
+			t.Errorf("closing September after October = %+v, %v; want nothing left", res, err)
+		}
+		if p, err := st.PendingTotals(ctx, "pt_a", nov2); err != nil || len(p) != 0 {
+			t.Errorf("pending after the close = %v, %v; want none", p, err)
+		}
+		// A line dated in a closed month goes to the next open one.
+		e.SetNow(nov2)
+		e.Pay(t, "p_late", "cus_old", 400, "USD", time.Date(2026, 9, 20, 0, 0, 0, 0, time.UTC)) // +100
+		if p, err := st.PendingTotals(ctx, "pt_a", nov2); err != nil || p["USD"] != 100 {
+			t.Errorf("pending after a late payment = %v, %v; want USD 100", p, err)
+		}
+		res, err = runner(st, dec2, 0).Run(ctx, "")
+		if err != nil || res.Lines != 1 {
+			t.Errorf("closing November = %+v, %v; want the late line", res, err)
+		}
+	})
 }
 
 // seed writes the same random month of payments and refunds for many
@@ -177,8 +204,8 @@ func TestInterruptedRunMatchesCleanRun(t *testing.T) {
 	if _, err := r.Run(ctx, "2026-10"); !errors.Is(err, accrual.ErrIncomplete) {
 		t.Fatalf("bounded run: err = %v, want ErrIncomplete", err)
 	}
-	if state, _, _ := bst.PeriodState(ctx, "2026-10"); state != dynamo.PeriodClosing {
-		t.Errorf("after the interruption the period is %q, want closing", state)
+	if info, _ := bst.PeriodState(ctx, "2026-10"); info.State != dynamo.PeriodClosing {
+		t.Errorf("after the interruption the period is %q, want closing", info.State)
 	}
 	got, err := runner(bst, nov2, 0).Run(ctx, "2026-10")
 	if err != nil || got != want {

@@ -19,7 +19,7 @@ type memStore struct {
 	shards [dynamo.LedgerShards][]ledger.Line
 }
 
-func (m *memStore) ShardLines(_ context.Context, _ string, shard int, f func(ledger.Line) error) error {
+func (m *memStore) ShardLines(_ context.Context, _ []string, shard int, f func(ledger.Line) error) error {
 	for _, l := range m.shards[shard] {
 		if err := f(l); err != nil {
 			return err
@@ -36,13 +36,19 @@ func (m *memStore) MarkShardDone(context.Context, string, int, dynamo.Summary) e
 func (m *memStore) ShardSummary(context.Context, string, int) (dynamo.Summary, bool, error) {
 	return dynamo.Summary{}, false, nil
 }
-func (m *memStore) PeriodState(context.Context, string) (string, dynamo.Summary, error) {
-	return "", dynamo.Summary{}, nil
+func (m *memStore) PeriodState(context.Context, string) (dynamo.PeriodInfo, error) {
+	return dynamo.PeriodInfo{}, nil
 }
-func (m *memStore) LastClosed(context.Context) (string, error)                { return "2026-09", nil }
-func (m *memStore) BeginClose(context.Context, string, time.Time) error       { return nil }
-func (m *memStore) PendingPayments(context.Context, string) ([]string, error) { return nil, nil }
-func (m *memStore) FinishClose(context.Context, string, dynamo.Summary, time.Time) error {
+func (m *memStore) LedgerState(context.Context) (dynamo.Ledger, error) {
+	return dynamo.Ledger{LastClosed: "2026-09", Low: "2026-10"}, nil
+}
+func (m *memStore) BeginClose(_ context.Context, _, from string, _ time.Time) (string, error) {
+	return from, nil
+}
+func (m *memStore) PendingPayments(context.Context, []string) ([]dynamo.PendingPayment, error) {
+	return nil, nil
+}
+func (m *memStore) FinishClose(context.Context, string, string, string, dynamo.Summary, time.Time) error {
 	return nil
 }
 

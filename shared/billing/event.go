@@ -9,6 +9,7 @@ import (
 
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/webhook"
 )
 
 // Event types this endpoint takes.
@@ -61,7 +62,7 @@ func Decode(body []byte) (Event, error) {
 	if p.Type != TypePaymentSucceeded && p.Type != TypePaymentRefunded {
 		return Event{}, invalid("Unknown event type %q: this endpoint takes %q and %q.", p.Type, TypePaymentSucceeded, TypePaymentRefunded)
 	}
-	if _, err := time.Parse(time.RFC3339Nano, p.Timestamp); err != nil {
+	if _, ok := webhook.ParseTime(p.Timestamp); !ok {
 		return Event{}, invalid("timestamp must be an RFC 3339 time.")
 	}
 	var d data
@@ -123,8 +124,8 @@ func at(name string, v *string) (time.Time, error) {
 	if v == nil {
 		return time.Time{}, invalid("data.%s is required.", name)
 	}
-	t, err := time.Parse(time.RFC3339Nano, *v)
-	if err != nil || t.Year() < 2000 {
+	t, ok := webhook.ParseTime(*v)
+	if !ok || t.Year() < 2000 {
 		return time.Time{}, invalid("data.%s must be an RFC 3339 time, like 2026-11-24T10:15:30Z.", name)
 	}
 	return t.UTC().Truncate(time.Millisecond), nil

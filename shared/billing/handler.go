@@ -25,6 +25,7 @@ type Store interface {
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
 	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
+	LowerLow(ctx context.Context, bucket string) error
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -134,6 +135,16 @@ func bucket(at time.Time, floor string) string {
 	return own
 }
 
+// record makes sure the next close sweeps bucket: the ledger keeps the
+// earliest bucket that may hold open lines, and only a line earlier than
+// all before it moves that mark.
+func (h *Handler) record(ctx context.Context, lg dynamo.Ledger, bucket string) error {
+	if lg.Low != "" && lg.Low <= bucket {
+		return nil
+	}
+	return h.Store.LowerLow(ctx, bucket)
+}
+
 func closingAfter(period string) periodClosing {
 	p, _ := ledger.ParsePeriod(period)
 	return periodClosing{next: p.Next().String()}
@@ -177,7 +188,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		}
 	}
 
-	floor = openFloor(lk.LastClosed, floor)
+	floor = openFloor(lk.Ledger.LastClosed, floor)
 	own := ledger.PeriodOf(ev.At).String()
 	switch c := lk.Customer; {
 	case c == nil && own >= floor:
@@ -195,6 +206,15 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		w.Bucket = bucket(ev.At, floor)
 	}
 	w.Payment = p
+	switch {
+	case len(w.Lines) > 0:
+		err = h.record(ctx, lk.Ledger, w.Bucket)
+	case p.State == dynamo.PaymentPending:
+		err = h.record(ctx, lk.Ledger, own)
+	}
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
 	out, err := h.Store.RecordPayment(ctx, w)
 	if errors.Is(err, dynamo.ErrPeriodClosing) {
 		if p.State == dynamo.PaymentPending {
@@ -261,7 +281,10 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		p.Reversed += rev
 		if line, ok := ledger.ReversalLine(p.Event(), p.PartnerID, p.Refunds[len(p.Refunds)-1], rev); ok {
 			w.Line = &line
-			w.Bucket = bucket(ev.At, openFloor(lk.LastClosed, floor))
+			w.Bucket = bucket(ev.At, openFloor(lk.Ledger.LastClosed, floor))
+			if err := h.record(ctx, lk.Ledger, w.Bucket); err != nil {
+				return dynamo.WebhookResponse{}, err
+			}
 		}
 	}
 	w.Payment = &p

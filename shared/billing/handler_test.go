@@ -124,8 +124,8 @@ func TestUnattributedAndLimits(t *testing.T) {
 	if lk.Payment == nil || lk.Payment.State != dynamo.PaymentPending {
 		t.Errorf("payment before signup = %+v, want pending", lk.Payment)
 	}
-	ids, err := st.PendingPayments(context.Background(), "2026-10")
-	if err != nil || fmt.Sprint(ids) != "[pay_later]" {
+	ids, err := st.PendingPayments(context.Background(), []string{"2026-10"})
+	if err != nil || fmt.Sprint(ids) != "[{pay_later 2026-10}]" {
 		t.Errorf("pending = %v, %v", ids, err)
 	}
 }

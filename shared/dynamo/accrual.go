@@ -100,93 +100,107 @@ func summaryFrom(item map[string]types.AttributeValue) Summary {
 	return Summary{Partners: int(p), Statements: int(st), Lines: int(l)}
 }
 
-// PeriodState returns a period's state ("" while open) and, once closed,
-// what closing it produced.
-func (st *Store) PeriodState(ctx context.Context, period string) (string, Summary, error) {
+// PeriodInfo is what the PERIOD item of a period says.
+type PeriodInfo struct {
+	State   string // "" while open, PeriodClosing, PeriodClosed
+	Summary Summary
+	// From is the earliest period whose lines the close of this one swept
+	// in (itself when none earlier was open); Into is the period whose
+	// close swept this one, when it was not closed on its own.
+	From, Into string
+}
+
+// PeriodState returns what a period's PERIOD item says.
+func (st *Store) PeriodState(ctx context.Context, period string) (PeriodInfo, error) {
 	item, err := st.get(ctx, "PERIOD#"+period, "PERIOD", true)
 	if errors.Is(err, ErrNotFound) {
-		return "", Summary{}, nil
+		return PeriodInfo{}, nil
 	}
 	if err != nil {
-		return "", Summary{}, err
+		return PeriodInfo{}, err
 	}
-	return str(item, "status"), summaryFrom(item), nil
+	return PeriodInfo{State: str(item, "status"), Summary: summaryFrom(item), From: str(item, "from_period"), Into: str(item, "into_period")}, nil
 }
 
-// BeginClose marks a period closing: from then on no billing write adds a
-// line to it (their transactions check the period), so its lines are final.
-func (st *Store) BeginClose(ctx context.Context, period string, now time.Time) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// BeginClose fences every period from from to period: from then on no
+// billing write adds a line to them (their transactions check the
+// period), so the lines to close are final. The range is stored by the
+// first attempt and returned, so a resumed run sweeps the same periods.
+func (st *Store) BeginClose(ctx context.Context, period, from string, now time.Time) (string, error) {
+	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"),
-		UpdateExpression:          aws.String("SET #st = :closing, closing_at = if_not_exists(closing_at, :now)"),
+		UpdateExpression:          aws.String("SET #st = :closing, closing_at = if_not_exists(closing_at, :now), from_period = if_not_exists(from_period, :from)"),
 		ConditionExpression:       aws.String("attribute_not_exists(#st) OR #st = :closing"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":now": s(timeText(now))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":now": s(timeText(now)), ":from": s(from)},
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if _, lost := conditionFailed(err); lost {
-		return nil // closed meanwhile by a concurrent run
+		return "", fmt.Errorf("dynamo: %s was closed meanwhile", period)
 	}
 	if err != nil {
-		return fmt.Errorf("dynamo: marking %s closing: %w", period, err)
+		return "", fmt.Errorf("dynamo: marking %s closing: %w", period, err)
 	}
-	return nil
-}
-
-// HasEntries reports whether a period's buckets hold any line or pending
-// payment, reading at most one item per partition.
-func (st *Store) HasEntries(ctx context.Context, period string) (bool, error) {
-	pks := make([]string, 0, LedgerShards+PendingShards)
-	for i := range LedgerShards {
-		pks = append(pks, linesPK(period, i))
+	if stored := str(out.Attributes, "from_period"); stored != "" {
+		from = stored
 	}
-	for i := range PendingShards {
-		pks = append(pks, "PENDING#"+period+"#"+shardText(i))
-	}
-	// Probe every partition at once: this runs only before a first close.
-	found := make(chan bool, len(pks))
-	errs := make(chan error, len(pks))
-	for _, pk := range pks {
-		go func() {
-			out, err := st.db.Query(ctx, &dynamodb.QueryInput{
-				TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), Limit: aws.Int32(1),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
-			})
-			if err != nil {
-				errs <- fmt.Errorf("dynamo: probing %s: %w", pk, err)
-				return
-			}
-			found <- len(out.Items) > 0
-		}()
-	}
-	has := false
-	for range pks {
-		select {
-		case err := <-errs:
-			return false, err
-		case f := <-found:
-			has = has || f
+	for _, p := range Periods(from, period) {
+		if p == period {
+			continue
 		}
-	}
-	return has, nil
-}
-
-// PendingPayments returns the payments of a period still awaiting their
-// customer's attribution.
-func (st *Store) PendingPayments(ctx context.Context, period string) ([]string, error) {
-	var ids []string
-	for i := range PendingShards {
-		err := st.query(ctx, &dynamodb.QueryInput{
-			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PENDING#" + period + "#" + shardText(i))},
-		}, func(item map[string]types.AttributeValue) error {
-			ids = append(ids, str(item, "payment_id"))
-			return nil
+		_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: st.table, Key: key("PERIOD#"+p, "PERIOD"),
+			UpdateExpression:          aws.String("SET #st = if_not_exists(#st, :closing), into_period = if_not_exists(into_period, :into)"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":into": s(period)},
 		})
 		if err != nil {
-			return nil, err
+			return "", fmt.Errorf("dynamo: marking %s closing: %w", p, err)
 		}
 	}
-	return ids, nil
+	return from, nil
+}
+
+// Periods lists the periods from from to to, both included.
+func Periods(from, to string) []string {
+	f, err1 := ledger.ParsePeriod(from)
+	t, err2 := ledger.ParsePeriod(to)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	var out []string
+	for p := f; !t.Before(p); p = p.Next() {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// PendingPayment is a payment awaiting its customer's attribution, with
+// the period whose close decides it.
+type PendingPayment struct {
+	PaymentID string
+	Period    string
+}
+
+// PendingPayments returns the payments of the given periods still
+// awaiting their customer's attribution.
+func (st *Store) PendingPayments(ctx context.Context, periods []string) ([]PendingPayment, error) {
+	var out []PendingPayment
+	for _, period := range periods {
+		for i := range PendingShards {
+			err := st.query(ctx, &dynamodb.QueryInput{
+				TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PENDING#" + period + "#" + shardText(i))},
+			}, func(item map[string]types.AttributeValue) error {
+				out = append(out, PendingPayment{PaymentID: str(item, "payment_id"), Period: period})
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // PaymentWithCustomer reads a payment and its customer's attribution.
@@ -210,19 +224,20 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Pay
 	return p, &c, err
 }
 
-// ResolvePending stores the decision on a pending payment, with its lines
-// in the closing period, and drops its pending marker, in one transaction.
-// A payment already decided (by an earlier, interrupted run) is left alone.
-func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int64, lines []ledger.Line, period string) error {
+// ResolvePending stores the decision on a pending payment of pendingPeriod,
+// with its lines in the closing period's bucket, and drops its pending
+// marker, in one transaction. A payment already decided (by an earlier,
+// interrupted run) is left alone.
+func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: st.table, Item: paymentItem(p),
 			ConditionExpression:       aws.String("#v = :v AND #state = :pending"),
 			ExpressionAttributeNames:  map[string]string{"#v": "version", "#state": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(PaymentPending)}}},
-		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(period, p.ID), p.ID)}},
+		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(pendingPeriod, p.ID), p.ID)}},
 	}
 	for _, l := range lines {
-		items = append(items, st.linePut(l, period))
+		items = append(items, st.linePut(l, bucket))
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
@@ -247,18 +262,25 @@ func (st *Store) ShardSummary(ctx context.Context, period string, shard int) (Su
 	return summaryFrom(item), true, nil
 }
 
-// ShardLines hands every line of a period's shard to f, page by page.
-func (st *Store) ShardLines(ctx context.Context, period string, shard int, f func(ledger.Line) error) error {
-	return st.query(ctx, &dynamodb.QueryInput{
-		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(linesPK(period, shard))},
-	}, func(item map[string]types.AttributeValue) error {
-		l, err := lineFrom(item)
+// ShardLines hands every line of one shard of the given periods' buckets
+// to f, page by page.
+func (st *Store) ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error {
+	for _, period := range periods {
+		err := st.query(ctx, &dynamodb.QueryInput{
+			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(linesPK(period, shard))},
+		}, func(item map[string]types.AttributeValue) error {
+			l, err := lineFrom(item)
+			if err != nil {
+				return err
+			}
+			return f(l)
+		})
 		if err != nil {
 			return err
 		}
-		return f(l)
-	})
+	}
+	return nil
 }
 
 // CarriedIn returns the balances a period carried forward in one shard, by
@@ -339,9 +361,25 @@ func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, su
 	return nil
 }
 
-// FinishClose marks a period closed with its summary and makes it the
-// ledger's last closed period, in one transaction.
-func (st *Store) FinishClose(ctx context.Context, period string, sum Summary, now time.Time) error {
+// FinishClose marks the periods swept into period closed, then period
+// itself with its summary, and makes it the ledger's last closed period.
+// The ledger's lowest open bucket moves past it unless a late line lowered
+// it meanwhile (that line then joins the next close).
+func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, sum Summary, now time.Time) error {
+	for _, p := range Periods(from, period) {
+		if p == period {
+			continue
+		}
+		_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: st.table, Key: key("PERIOD#"+p, "PERIOD"),
+			UpdateExpression:          aws.String("SET #st = :closed, closed_at = if_not_exists(closed_at, :now)"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":closed": s(PeriodClosed), ":now": s(timeText(now))},
+		})
+		if err != nil {
+			return fmt.Errorf("dynamo: closing %s: %w", p, err)
+		}
+	}
 	values := map[string]types.AttributeValue{
 		":closed": s(PeriodClosed), ":now": s(timeText(now)),
 		":partners": i64(int64(sum.Partners)), ":statements": i64(int64(sum.Statements)), ":lines": i64(int64(sum.Lines)),
@@ -360,7 +398,19 @@ func (st *Store) FinishClose(ctx context.Context, period string, sum Summary, no
 	if err != nil {
 		return fmt.Errorf("dynamo: closing %s: %w", period, err)
 	}
-	return nil
+	p, err := ledger.ParsePeriod(period)
+	if err != nil {
+		return err
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: ledgerKey, UpdateExpression: aws.String("SET low = :next"),
+		ConditionExpression:       aws.String("attribute_not_exists(low) OR low = :old"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":next": s(p.Next().String()), ":old": s(lowRead)},
+	})
+	if _, lost := conditionFailed(err); lost {
+		return nil
+	}
+	return err
 }
 
 // PeriodStatements returns every statement of a period.

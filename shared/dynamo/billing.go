@@ -81,11 +81,11 @@ type Customer struct {
 
 // BillingLookup is what a billing webhook reads first, in one request.
 type BillingLookup struct {
-	Replay     *WebhookResponse
-	Payment    *Payment
-	Refund     *Refund
-	Customer   *Customer
-	LastClosed string
+	Replay   *WebhookResponse
+	Payment  *Payment
+	Refund   *Refund
+	Customer *Customer
+	Ledger   Ledger
 }
 
 const billingEndpoint = "billing"
@@ -135,7 +135,7 @@ func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refund
 		lk.Customer = &c
 	}
 	if item, ok := items["LEDGER|LEDGER"]; ok {
-		lk.LastClosed = str(item, "last_closed")
+		lk.Ledger = ledgerFrom(item)
 	}
 	return lk, nil
 }

@@ -93,31 +93,45 @@ func (st *Store) periodOpen(period string) types.TransactWriteItem {
 
 var ledgerKey = key("LEDGER", "LEDGER")
 
-// LastClosed returns the last closed period, "" before the first close.
-func (st *Store) LastClosed(ctx context.Context) (string, error) {
-	item, err := st.get(ctx, "LEDGER", "LEDGER", true)
-	if errors.Is(err, ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	return str(item, "last_closed"), nil
+// Ledger is the ledger-wide state: the last closed period, and the
+// earliest bucket that may hold lines not yet in a statement.
+type Ledger struct {
+	LastClosed string
+	Low        string
 }
 
-// Bucket is the period whose statements will hold a line timed at: its own
-// period, or the first period after the last closed one when its own is
-// closed already (a late line).
-func Bucket(at time.Time, lastClosed string) string {
-	own := ledger.PeriodOf(at)
-	if lastClosed == "" {
-		return own.String()
+func ledgerFrom(item map[string]types.AttributeValue) Ledger {
+	return Ledger{LastClosed: str(item, "last_closed"), Low: str(item, "low")}
+}
+
+// LedgerState reads the ledger-wide state.
+func (st *Store) LedgerState(ctx context.Context) (Ledger, error) {
+	item, err := st.get(ctx, "LEDGER", "LEDGER", true)
+	if errors.Is(err, ErrNotFound) {
+		return Ledger{}, nil
 	}
-	last, err := ledger.ParsePeriod(lastClosed)
-	if err != nil || last.Before(own) {
-		return own.String()
+	if err != nil {
+		return Ledger{}, err
 	}
-	return last.Next().String()
+	return ledgerFrom(item), nil
+}
+
+// LowerLow records that bucket may hold lines when it is earlier than
+// every bucket recorded so far, so the next close sweeps it. Only a line
+// earlier than all before it pays for this write.
+func (st *Store) LowerLow(ctx context.Context, bucket string) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: ledgerKey, UpdateExpression: aws.String("SET low = :b"),
+		ConditionExpression:       aws.String("attribute_not_exists(low) OR low > :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": s(bucket)},
+	})
+	if _, lost := conditionFailed(err); lost {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: recording bucket %s: %w", bucket, err)
+	}
+	return nil
 }
 
 // PartnerLines returns a partner's lines in one period's bucket, in line
@@ -157,24 +171,19 @@ func (st *Store) query(ctx context.Context, in *dynamodb.QueryInput, f func(map[
 }
 
 // PendingTotals sums, per currency, a partner's lines not yet in a
-// statement: those in the buckets of every period after the last closed
-// one (at most 24 months back) up to the month after now.
+// statement: those in every open bucket, from the ledger's lowest one to
+// the month after now.
 func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error) {
-	last, err := st.LastClosed(ctx)
+	lg, err := st.LedgerState(ctx)
 	if err != nil {
 		return nil, err
 	}
-	end := ledger.PeriodOf(now).Next()
-	p := end
-	for i := 0; i < 24; i++ {
-		p = p.Prev()
-	}
-	if lp, err := ledger.ParsePeriod(last); err == nil && p.Before(lp.Next()) {
-		p = lp.Next()
-	}
 	out := map[string]int64{}
-	for ; !end.Before(p); p = p.Next() {
-		lines, err := st.PartnerLines(ctx, partnerID, p.String())
+	if lg.Low == "" {
+		return out, nil // no line was ever written
+	}
+	for _, p := range Periods(lg.Low, ledger.PeriodOf(now).Next().String()) {
+		lines, err := st.PartnerLines(ctx, partnerID, p)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go"
 )
 
 // MaxBody is the largest request body any handler accepts (contract
@@ -28,6 +29,17 @@ func JSON(status int, v any) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: jsonHeaders, Body: string(body)}
 }
 
+// throttlingCodes are the AWS error codes that mean "slow down".
+var throttlingCodes = map[string]bool{
+	"ThrottlingException": true, "ProvisionedThroughputExceededException": true, "RequestLimitExceeded": true,
+	"TooManyRequestsException": true, "Throttling": true, "LimitExceededException": true,
+}
+
+func throttled(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && throttlingCodes[ae.ErrorCode()]
+}
+
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -42,7 +54,17 @@ type errorDetail struct {
 // internal text reaches the caller.
 func ErrorResponse(ctx context.Context, log *slog.Logger, err error) events.APIGatewayV2HTTPResponse {
 	var e *Error
-	if !errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
+	case throttled(err):
+		// AWS asked us to slow down: the caller may retry, and webhook
+		// senders do so on 429.
+		log.WarnContext(ctx, "request throttled", "error", err.Error())
+		e = &Error{Code: CodeRateLimited, Message: "Too many requests right now; retry shortly."}
+		resp := JSON(Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+		resp.Headers = map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "Retry-After": "1"}
+		return resp
+	default:
 		log.ErrorContext(ctx, "request failed", "error", err.Error())
 		e = &Error{Code: CodeInternal, Message: "The server failed to handle the request."}
 	}

@@ -51,7 +51,7 @@ func (r Request) Validate() (message string, err error) {
 		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message must be at most %d characters.", MaxMessageLen)
 	}
 	if strings.IndexFunc(m, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\t' }) >= 0 {
-		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message may contain line breaks but no other control characters.")
+		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message may contain line breaks and tabs but no other control characters.")
 	}
 	return m, nil
 }

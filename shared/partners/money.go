@@ -22,7 +22,7 @@ type MoneyStore interface {
 	PartnerLines(ctx context.Context, partnerID, period string) ([]ledger.Line, error)
 	PartnerStatements(ctx context.Context, partnerID, period string) ([]dynamo.Statement, error)
 	PeriodStatements(ctx context.Context, period string) ([]dynamo.Statement, error)
-	PeriodState(ctx context.Context, period string) (string, dynamo.Summary, error)
+	PeriodState(ctx context.Context, period string) (dynamo.PeriodInfo, error)
 	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
 	MarkPaid(ctx context.Context, id, reference string, now time.Time) (dynamo.Statement, error)
 	PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error)
@@ -92,8 +92,8 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		Statements []StatementJSON `json:"statements"`
 	}{Period: period, Lines: []LineJSON{}, Statements: []StatementJSON{}}
 	// Lines are in a period's statements once the period is closed.
-	state, _, err := h.Money.PeriodState(ctx, period)
-	if err != nil || state != dynamo.PeriodClosed {
+	info, err := h.Money.PeriodState(ctx, period)
+	if err != nil || info.State != dynamo.PeriodClosed || info.Into != "" {
 		return httpapi.JSON(http.StatusOK, out), err
 	}
 	stmts, err := h.Money.PartnerStatements(ctx, p.ID, period)
@@ -103,9 +103,14 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 	for _, s := range stmts {
 		out.Statements = append(out.Statements, statementJSON(s))
 	}
-	lines, err := h.Money.PartnerLines(ctx, p.ID, period)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	// The close of period swept in the lines of every earlier open period.
+	var lines []ledger.Line
+	for _, bucket := range dynamo.Periods(info.From, period) {
+		ls, err := h.Money.PartnerLines(ctx, p.ID, bucket)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		lines = append(lines, ls...)
 	}
 	for _, l := range lines {
 		out.Lines = append(out.Lines, LineJSON{
@@ -218,9 +223,9 @@ func (h *Handler) markPaid(ctx context.Context, req *events.APIGatewayV2HTTPRequ
 	if !ok {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No statement has the id %q.", id)
 	}
-	if state, _, err := h.Money.PeriodState(ctx, period); err != nil {
+	if info, err := h.Money.PeriodState(ctx, period); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
-	} else if state != dynamo.PeriodClosed {
+	} else if info.State != dynamo.PeriodClosed {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Period %s is not closed yet; its statements are not final.", period)
 	}
 	s, err := h.Money.MarkPaid(ctx, id, in.Reference, h.Now())

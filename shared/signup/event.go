@@ -9,6 +9,7 @@ import (
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
+	"partnerkit/shared/webhook"
 )
 
 // EventType is the only event this endpoint takes.
@@ -43,13 +44,6 @@ func invalid(format string, args ...any) error {
 	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
 }
 
-// ParseTime reads an RFC 3339 time with optional fractions of a second;
-// impossible dates (February 30th) are refused.
-func ParseTime(s string) (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
-}
-
 // Decode parses and checks a webhook body. Unknown fields are ignored, so
 // senders can add their own; missing or malformed required fields are a
 // 400 naming the field. A visitor id or referral code of the wrong shape
@@ -63,7 +57,7 @@ func Decode(body []byte) (Event, error) {
 	if p.Type != EventType {
 		return Event{}, invalid("Unknown event type %q: this endpoint takes %q.", p.Type, EventType)
 	}
-	if _, ok := ParseTime(p.Timestamp); !ok {
+	if _, ok := webhook.ParseTime(p.Timestamp); !ok {
 		return Event{}, invalid("timestamp must be an RFC 3339 time.")
 	}
 	var d customerData
@@ -86,7 +80,7 @@ func Decode(body []byte) (Event, error) {
 	if d.CreatedAt == nil {
 		return Event{}, invalid("data.created_at is required.")
 	}
-	created, ok := ParseTime(*d.CreatedAt)
+	created, ok := webhook.ParseTime(*d.CreatedAt)
 	if !ok {
 		return Event{}, invalid("data.created_at must be an RFC 3339 time, like 2026-11-24T10:15:30Z.")
 	}

@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/aws/smithy-go"
+)
+
+func TestErrorResponse(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		err  error
+		code int
+		body string
+	}{
+		{Errorf(CodeConflict, "Taken."), 409, `{"error":{"code":"conflict","message":"Taken."}}`},
+		{fmt.Errorf("wrapped: %w", Errorf(CodeNotFound, "No.")), 404, `{"error":{"code":"not_found","message":"No."}}`},
+		{errors.New("dynamo: secret table name leaked"), 500, `{"error":{"code":"internal","message":"The server failed to handle the request."}}`},
+		{fmt.Errorf("dynamo: %w", &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException", Message: "slow down"}), 429,
+			`{"error":{"code":"rate_limited","message":"Too many requests right now; retry shortly."}}`},
+	}
+	for _, tt := range tests {
+		r := ErrorResponse(context.Background(), log, tt.err)
+		if r.StatusCode != tt.code || r.Body != tt.body || r.Headers["Content-Type"] != "application/json" {
+			t.Errorf("ErrorResponse(%v) = %d %s, want %d %s", tt.err, r.StatusCode, r.Body, tt.code, tt.body)
+		}
+	}
+}
