@@ -102,7 +102,9 @@ func ParseSignatures(header string) [][]byte {
 		if !ok || version != "v1" {
 			continue
 		}
-		sig, err := base64.StdEncoding.DecodeString(b64)
+		// Strict: a signature has one text form, so no variant of a
+		// seen header passes as a different one.
+		sig, err := base64.StdEncoding.Strict().DecodeString(b64)
 		if err != nil || len(sig) != sha256.Size {
 			continue
 		}
