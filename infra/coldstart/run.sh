@@ -49,7 +49,7 @@ if compgen -G "functions/redirect/*.go" >/dev/null; then
 		echo "redirect linux/arm64: sesv2 not linked (ok)"
 	fi
 else
-	echo "coldstart: ./functions/redirect does not exist yet; measuring hello and floor only"
+	echo "coldstart: no ./functions/redirect here; measuring hello and floor only"
 fi
 
 # Same environment for every binary, so only the code differs. The endpoint

@@ -92,13 +92,27 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if info.State == dynamo.PeriodClosed {
+	if info.State == dynamo.PeriodClosed && info.Into == "" {
 		res.Partners, res.Statements, res.Lines = info.Summary.Partners, info.Summary.Statements, info.Summary.Lines
 		return res, nil
+	}
+	if info.Into != "" && info.Into != res.Period {
+		if info.State == dynamo.PeriodClosed {
+			return res, nil // its lines are in the statements of info.Into
+		}
+		return Result{}, refuse("accrual: period %s is being closed as part of %s; invoke %s again to finish", res.Period, info.Into, info.Into)
 	}
 	lg, err := r.Store.LedgerState(ctx)
 	if err != nil {
 		return Result{}, err
+	}
+	if lg.LastClosed != "" && res.Period <= lg.LastClosed {
+		// Earlier than the last close and never closed: it held no line,
+		// and lines of its time now go to the next open period.
+		return res, nil
+	}
+	if lg.Busy(res.Period) {
+		return Result{}, refuse("accrual: period %s is being closed; invoke it again to finish before closing %s", lg.Closing, res.Period)
 	}
 	// Sweep from the earliest period that may hold open lines: the
 	// ledger's lowest bucket, or the first after the last close.
@@ -111,7 +125,9 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 			from = next
 		}
 	}
-	if from, err = r.Store.BeginClose(ctx, res.Period, from, now); err != nil {
+	if from, err = r.Store.BeginClose(ctx, res.Period, from, now); errors.Is(err, dynamo.ErrCloseBusy) {
+		return Result{}, refuse("accrual: another period is being closed; finish it before closing %s", res.Period)
+	} else if err != nil {
 		return Result{}, err
 	}
 	periods := dynamo.Periods(from, res.Period)

@@ -290,3 +290,45 @@ func TestStatementsEqualLines(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlappingCloses: a close left unfinished blocks closing another
+// period, closing a period swept into it waits for it too, and an earlier
+// period than the last close gets nothing: no line is ever in two
+// statements.
+func TestOverlappingCloses(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		seed(t, st, 10, 40) // October
+		e := billingtest.New(t, st, nov2.Add(24*time.Hour), 2500, 0)
+		e.Pay(t, "p_nov", "cus_1", 4000, "USD", nov2.Add(time.Hour))
+
+		r := runner(st, dec2, 0)
+		r.MaxShards = 1
+		if _, err := r.Run(ctx, "2026-11"); !errors.Is(err, accrual.ErrIncomplete) {
+			t.Fatalf("bounded November close: err = %v, want ErrIncomplete", err)
+		}
+		if _, err := runner(st, dec2, 0).Run(ctx, "2026-10"); !errors.As(err, new(accrual.ErrRefused)) {
+			t.Errorf("closing October while November sweeps it: err = %v, want a refusal", err)
+		}
+		res, err := runner(st, dec2, 0).Run(ctx, "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := runner(st, dec2, 0).Run(ctx, "2026-10"); err != nil || got != (accrual.Result{Period: "2026-10"}) {
+			t.Errorf("October after November swept it = %+v, %v; want nothing", got, err)
+		}
+		if got, err := runner(st, dec2, 0).Run(ctx, "2026-08"); err != nil || got != (accrual.Result{Period: "2026-08"}) {
+			t.Errorf("August after the last close = %+v, %v; want nothing", got, err)
+		}
+		if oct := statements(t, st, "2026-10"); len(oct) != 0 {
+			t.Errorf("October has statements of its own: %v", oct)
+		}
+		if aug := statements(t, st, "2026-08"); len(aug) != 0 {
+			t.Errorf("August has statements: %v", aug)
+		}
+		if len(statements(t, st, "2026-11")) != res.Statements || res.Lines < 41 {
+			t.Errorf("November result %+v does not hold every line", res)
+		}
+	})
+}

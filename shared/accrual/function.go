@@ -35,7 +35,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		Now:       time.Now,
 		Log:       log,
 		// Stop starting shards with a minute left, so an invocation ends
-		// cleanly and the scheduler's retry resumes the period.
+		// cleanly and Lambda's retry of the failed run resumes the period.
 		Reserve: time.Minute,
 	}
 	return lambda.NewHandler(func(ctx context.Context, ev json.RawMessage) (Result, error) {

@@ -52,9 +52,18 @@ func invalid(format string, args ...any) error {
 	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
 }
 
-// Decode parses and checks a billing webhook body. Unknown fields are
-// ignored; a missing or malformed required field is a 400 naming it.
-func Decode(body []byte) (Event, error) {
+// Times a payment or refund may carry, around now: clocks differ by
+// minutes, not days, and a line dated far back or ahead would sit in a
+// month no close reaches soon.
+const (
+	maxAhead = 24 * time.Hour
+	maxAge   = 10 * 365 * 24 * time.Hour
+)
+
+// Decode parses and checks a billing webhook body received at now.
+// Unknown fields are ignored; a missing or malformed required field is a
+// 400 naming it.
+func Decode(body []byte, now time.Time) (Event, error) {
 	var p payload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Event{}, invalid("The body is not a JSON webhook payload {\"type\",\"timestamp\",\"data\"}.")
@@ -87,13 +96,13 @@ func Decode(body []byte) (Event, error) {
 		if ev.Currency, err = ledger.Currency(*d.Currency); err != nil {
 			return Event{}, invalid("data.currency %q is %s.", *d.Currency, err)
 		}
-		ev.At, err = at("paid_at", d.PaidAt)
+		ev.At, err = at("paid_at", d.PaidAt, now)
 		return ev, err
 	}
 	if ev.RefundID, err = id("refund_id", d.RefundID); err != nil {
 		return Event{}, err
 	}
-	ev.At, err = at("refunded_at", d.RefundedAt)
+	ev.At, err = at("refunded_at", d.RefundedAt, now)
 	return ev, err
 }
 
@@ -120,13 +129,16 @@ func amount(raw json.RawMessage) (int64, error) {
 	return a, nil
 }
 
-func at(name string, v *string) (time.Time, error) {
+func at(name string, v *string, now time.Time) (time.Time, error) {
 	if v == nil {
 		return time.Time{}, invalid("data.%s is required.", name)
 	}
 	t, ok := webhook.ParseTime(*v)
-	if !ok || t.Year() < 2000 {
+	if !ok {
 		return time.Time{}, invalid("data.%s must be an RFC 3339 time, like 2026-11-24T10:15:30Z.", name)
+	}
+	if t.After(now.Add(maxAhead)) || t.Before(now.Add(-maxAge)) {
+		return time.Time{}, invalid("data.%s must be within the last 10 years and not more than a day ahead.", name)
 	}
 	return t.UTC().Truncate(time.Millisecond), nil
 }

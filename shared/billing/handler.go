@@ -69,7 +69,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
-	ev, err := Decode(body)
+	ev, err := Decode(body, h.Now())
 	if err != nil {
 		// A webhook-id already answered gets its first response whatever
 		// the body holds now; only refused bodies pay for this read.
@@ -225,7 +225,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	if err != nil {
 		return out, err
 	}
-	if lk.Customer != nil {
+	if p.State == dynamo.PaymentAttributed {
 		// Best effort: the count of paying customers is a statistic.
 		if err := h.Store.TouchCustomer(ctx, ev.CustomerID, ev.At); err != nil {
 			h.Log.WarnContext(ctx, "customer payment time not updated", "error", err.Error())

@@ -81,7 +81,10 @@ func TestPaymentsAndRefunds(t *testing.T) {
 }
 
 func TestRefundBeforePayment(t *testing.T) {
-	b := dynamotest.Embedded(t)
+	dynamotest.Each(t, testRefundBeforePayment)
+}
+
+func testRefundBeforePayment(t *testing.T, b dynamotest.Backend) {
 	st := dynamo.New(b.Client, b.Table)
 	e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
 	billingtest.Attribute(t, st, "cus_1", "pt_a", signedUp)
@@ -147,6 +150,8 @@ func TestBadBillingInput(t *testing.T) {
 		"unknown currency":    pay("100", "XYZ"),
 		"unknown type":        strings.Replace(pay("100", "USD"), "payment.succeeded", "payment.failed", 1),
 		"impossible date":     strings.Replace(pay("100", "USD"), `"paid_at":"2026-10-03T09:00:00Z"`, `"paid_at":"2026-02-30T09:00:00Z"`, 1),
+		"paid next month":     strings.Replace(pay("100", "USD"), `"paid_at":"2026-10-03T09:00:00Z"`, `"paid_at":"2026-11-03T09:00:00Z"`, 1),
+		"paid in 2000":        strings.Replace(pay("100", "USD"), `"paid_at":"2026-10-03T09:00:00Z"`, `"paid_at":"2000-01-03T09:00:00Z"`, 1),
 		"missing customer_id": strings.Replace(pay("100", "USD"), `"customer_id":"c",`, "", 1),
 		"refund no refund_id": `{"type":"payment.refunded","timestamp":"2026-10-03T09:00:00Z","data":{"payment_id":"p_bad","amount":5,"refunded_at":"2026-10-03T09:00:00Z"}}`,
 		"not json":            `{"type":`,
@@ -216,5 +221,25 @@ func TestConcurrentReplays(t *testing.T) {
 			t.Errorf("a fully refunded payment nets %d, want 0", sum)
 		}
 		_ = ledger.KindCommission
+	})
+}
+
+// TestManyHeldRefunds: the most refunds that can be held for one payment
+// all apply in one transaction when it arrives; one more is refused.
+func TestManyHeldRefunds(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+		billingtest.Attribute(t, st, "cus_h", "pt_h", signedUp)
+		for i := range dynamo.MaxHeldRefunds {
+			e.Refund(t, "pay_h", fmt.Sprintf("re_h%02d", i), 10, oct.Add(time.Duration(i)*time.Second))
+		}
+		if r := e.Deliver(t, "", billingtest.RefundBody("pay_h", "re_over", 10, oct)); r.Status != 400 {
+			t.Errorf("one held refund too many = %d %v, want 400", r.Status, r.Body)
+		}
+		e.Pay(t, "pay_h", "cus_h", 100000, "USD", oct)
+		if got := lines(t, st, "pt_h", "2026-10"); len(got) != 1+dynamo.MaxHeldRefunds {
+			t.Errorf("%d lines, want the commission and %d reversals", len(got), dynamo.MaxHeldRefunds)
+		}
 	})
 }

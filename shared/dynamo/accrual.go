@@ -100,6 +100,10 @@ func summaryFrom(item map[string]types.AttributeValue) Summary {
 	return Summary{Partners: int(p), Statements: int(st), Lines: int(l)}
 }
 
+// ErrCloseBusy reports that another period's close has begun and not
+// finished.
+var ErrCloseBusy = errors.New("dynamo: another period is being closed")
+
 // PeriodInfo is what the PERIOD item of a period says.
 type PeriodInfo struct {
 	State   string // "" while open, PeriodClosing, PeriodClosed
@@ -127,6 +131,21 @@ func (st *Store) PeriodState(ctx context.Context, period string) (PeriodInfo, er
 // period), so the lines to close are final. The range is stored by the
 // first attempt and returned, so a resumed run sweeps the same periods.
 func (st *Store) BeginClose(ctx context.Context, period, from string, now time.Time) (string, error) {
+	// One close at a time: the ledger names the period being closed until
+	// FinishClose, and a close of another period is refused meanwhile.
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: ledgerKey, UpdateExpression: aws.String("SET closing = :p"),
+		// Free when no close ever began, or the last one finished (the
+		// finished close stays named, as the last closed period).
+		ConditionExpression:       aws.String("attribute_not_exists(closing) OR closing = :p OR closing = last_closed"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(period)},
+	})
+	if _, lost := conditionFailed(err); lost {
+		return "", ErrCloseBusy
+	}
+	if err != nil {
+		return "", fmt.Errorf("dynamo: claiming the close of %s: %w", period, err)
+	}
 	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: st.table, Key: key("PERIOD#"+period, "PERIOD"),
 		UpdateExpression:          aws.String("SET #st = :closing, closing_at = if_not_exists(closing_at, :now), from_period = if_not_exists(from_period, :from)"),
@@ -150,10 +169,15 @@ func (st *Store) BeginClose(ctx context.Context, period, from string, now time.T
 		}
 		_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: st.table, Key: key("PERIOD#"+p, "PERIOD"),
-			UpdateExpression:          aws.String("SET #st = if_not_exists(#st, :closing), into_period = if_not_exists(into_period, :into)"),
+			UpdateExpression: aws.String("SET #st = :closing, into_period = :into"),
+			// A period is swept into one close only.
+			ConditionExpression:       aws.String("attribute_not_exists(#st) OR into_period = :into"),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":into": s(period)},
 		})
+		if _, lost := conditionFailed(err); lost {
+			return "", fmt.Errorf("dynamo: period %s is already closed or closing on its own", p)
+		}
 		if err != nil {
 			return "", fmt.Errorf("dynamo: marking %s closing: %w", p, err)
 		}
@@ -392,7 +416,7 @@ func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, 
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
 		{Update: &types.Update{TableName: st.table, Key: ledgerKey,
 			UpdateExpression:          aws.String("SET last_closed = :p"),
-			ConditionExpression:       aws.String("attribute_not_exists(last_closed) OR last_closed <= :p"),
+			ConditionExpression:       aws.String("closing = :p AND (attribute_not_exists(last_closed) OR last_closed <= :p)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(period)}}},
 	}})
 	if err != nil {

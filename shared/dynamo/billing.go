@@ -31,9 +31,11 @@ const (
 	RefundRejected = "rejected" // held, then over its payment's amount
 )
 
-// MaxHeldRefunds bounds refunds held for one unknown payment, so applying
-// them fits one transaction.
-const MaxHeldRefunds = 40
+// MaxHeldRefunds bounds refunds held for one unknown payment: applying
+// them writes the payment, its webhook response, the period check, the
+// commission line and, per refund, its record, its reversal line and the
+// removal of its hold, 4 + 3n items, within a transaction's 100.
+const MaxHeldRefunds = 30
 
 // Errors of the billing writes.
 var (

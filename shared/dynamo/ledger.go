@@ -98,10 +98,19 @@ var ledgerKey = key("LEDGER", "LEDGER")
 type Ledger struct {
 	LastClosed string
 	Low        string
+	// Closing names the latest close begun; while it differs from
+	// LastClosed that close is unfinished, and no other may begin, so no
+	// line is swept into two statements.
+	Closing string
+}
+
+// Busy reports whether a close other than of period is unfinished.
+func (l Ledger) Busy(period string) bool {
+	return l.Closing != "" && l.Closing != l.LastClosed && l.Closing != period
 }
 
 func ledgerFrom(item map[string]types.AttributeValue) Ledger {
-	return Ledger{LastClosed: str(item, "last_closed"), Low: str(item, "low")}
+	return Ledger{LastClosed: str(item, "last_closed"), Low: str(item, "low"), Closing: str(item, "closing")}
 }
 
 // LedgerState reads the ledger-wide state.

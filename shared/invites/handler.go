@@ -3,12 +3,14 @@ package invites
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go"
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
@@ -296,7 +298,8 @@ func (h *Handler) sendOne(ctx context.Context, p dynamo.Partner, replyTo, messag
 		_, err = h.Sender.Send(ctx, m)
 	}
 	if err != nil {
-		h.Log.WarnContext(ctx, "invite not sent", "partner_id", p.ID, "email_hash", a.hash, "error", err.Error())
+		// SES's message may name the recipient: log its code only.
+		h.Log.WarnContext(ctx, "invite not sent", "partner_id", p.ID, "email_hash", a.hash, "error", errorCode(err))
 		h.undoTouch(ctx, p, a, now)
 		return StatusFailed
 	}
@@ -323,4 +326,13 @@ func (h *Handler) undoTouch(ctx context.Context, p dynamo.Partner, a address, at
 // bounded by cleanupTimeout.
 func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+}
+
+// errorCode names an error without its text, which may carry an address.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return fmt.Sprintf("%T", err)
 }

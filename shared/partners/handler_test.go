@@ -239,6 +239,15 @@ func TestAttributionRoute(t *testing.T) {
 	if r := call(t, h, request{route: route, id: "cus_9", sub: "partner", customerRoute: true}, &e); r.StatusCode != 403 || e.Error.Code != "forbidden" {
 		t.Errorf("as a partner: %d %+v, want 403", r.StatusCode, e)
 	}
+	none := attribution.Decide(attribution.Signup{CustomerID: "cus_0", Email: "z@example.com", CreatedAt: created}, nil, 90*24*time.Hour)
+	resp.ID = "msg_0"
+	if _, _, _, err := st.SaveAttribution(context.Background(), none, attribution.Signup{CustomerID: "cus_0", CreatedAt: created}, "h0", resp, created); err != nil {
+		t.Fatal(err)
+	}
+	r = call(t, h, request{route: route, id: "cus_0", sub: "admin", admin: true, customerRoute: true}, nil)
+	if want := `{"customer_id":"cus_0","attributed":false,"reason":"no_touch","candidates":[]}`; r.StatusCode != 200 || r.Body != want {
+		t.Errorf("attribution without touches = %d %s, want %s", r.StatusCode, r.Body, want)
+	}
 	if r := call(t, h, request{route: route, id: "cus_none", sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 404 || e.Error.Code != "not_found" {
 		t.Errorf("unknown customer: %d %+v, want 404", r.StatusCode, e)
 	}

@@ -49,3 +49,8 @@ func BenchmarkSignupHandler(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.requests)/float64(b.N), "requests/op")
 }
+
+func (s *benchStore) FirstResponse(context.Context, string, string) (dynamo.WebhookResponse, bool, error) {
+	s.requests++
+	return dynamo.WebhookResponse{}, false, nil
+}

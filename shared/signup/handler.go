@@ -23,6 +23,7 @@ type Store interface {
 	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
 	SaveAttribution(ctx context.Context, d attribution.Decision, s attribution.Signup, emailHash string, resp dynamo.WebhookResponse, now time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
+	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -61,12 +62,12 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		// A webhook-id already answered gets its first response whatever
 		// the body now holds: replay comes before parsing. Only refused
 		// bodies pay for this extra read.
-		lk, lerr := h.Store.LookupSignup(ctx, dynamo.SignupKeys{WebhookID: id})
+		w, seen, lerr := h.Store.FirstResponse(ctx, Endpoint, id)
 		if lerr != nil {
 			return events.APIGatewayV2HTTPResponse{}, lerr
 		}
-		if lk.Replay != nil {
-			return webhook.Reply(lk.Replay.Status, lk.Replay.Body), nil
+		if seen {
+			return webhook.Reply(w.Status, w.Body), nil
 		}
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -5,13 +5,13 @@ import "partnerkit/shared/attribution"
 // Response is the signup webhook's answer (contract section 4); with
 // candidates it is also the admin's GET /customers/{id}/attribution.
 type Response struct {
-	CustomerID string      `json:"customer_id"`
-	Attributed bool        `json:"attributed"`
-	PartnerID  string      `json:"partner_id,omitempty"`
-	Source     string      `json:"source,omitempty"`
-	TouchedAt  string      `json:"touched_at,omitempty"`
-	Reason     string      `json:"reason,omitempty"`
-	Candidates []Candidate `json:"candidates,omitempty"`
+	CustomerID string       `json:"customer_id"`
+	Attributed bool         `json:"attributed"`
+	PartnerID  string       `json:"partner_id,omitempty"`
+	Source     string       `json:"source,omitempty"`
+	TouchedAt  string       `json:"touched_at,omitempty"`
+	Reason     string       `json:"reason,omitempty"`
+	Candidates *[]Candidate `json:"candidates,omitempty"`
 }
 
 // Candidate is one touch the decision considered and its outcome.
@@ -33,12 +33,14 @@ func Result(d attribution.Decision, withCandidates bool) Response {
 		r.PartnerID, r.Source, r.TouchedAt = d.PartnerID, d.Source, d.TouchedAt.UTC().Format(TimeFormat)
 	}
 	if withCandidates {
-		r.Candidates = make([]Candidate, 0, len(d.Candidates))
+		// Shown even when empty: "[]" says no touch was found.
+		cands := make([]Candidate, 0, len(d.Candidates))
 		for _, c := range d.Candidates {
-			r.Candidates = append(r.Candidates, Candidate{
+			cands = append(cands, Candidate{
 				Source: c.Source, PartnerID: c.PartnerID, TouchedAt: c.TouchedAt.UTC().Format(TimeFormat), Outcome: c.Outcome,
 			})
 		}
+		r.Candidates = &cands
 	}
 	return r
 }
