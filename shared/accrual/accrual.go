@@ -172,7 +172,7 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 			prev := p.Version
 			p.Version++
 			var lines []ledger.Line
-			if c != nil && c.Decision.Attributed && (r.Months == 0 || ledger.MonthsBetween(c.CreatedAt, time.UnixMilli(p.PaidAt)) < r.Months) {
+			if c != nil && c.Decision.Attributed && ledger.Earns(c.CreatedAt, time.UnixMilli(p.PaidAt), r.Months) {
 				p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
 				p.Commission = ledger.Commission(p.Amount, r.BPS)
 				lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, r.BPS, p.Refunds)

@@ -179,8 +179,15 @@ func seed(t testing.TB, st *dynamo.Store, partners, payments int) {
 		at := oct.Add(time.Duration(r.IntN(27*24)) * time.Hour)
 		pid := fmt.Sprintf("pay_%d", i)
 		e.Pay(t, pid, fmt.Sprintf("cus_%d", c), amount, currencies[r.IntN(len(currencies))], at)
-		if r.IntN(4) == 0 {
+		switch r.IntN(6) {
+		case 0:
 			e.Refund(t, pid, pid+"_r1", 1+r.Int64N(amount), at.Add(time.Hour))
+		case 1: // refunded in full, in two parts
+			first := 1 + r.Int64N(amount)
+			e.Refund(t, pid, pid+"_r1", first, at.Add(time.Hour))
+			if first < amount {
+				e.Refund(t, pid, pid+"_r2", amount-first, at.Add(2*time.Hour))
+			}
 		}
 	}
 }
@@ -287,6 +294,34 @@ func TestStatementsEqualLines(t *testing.T) {
 		}
 		if lines == 0 {
 			t.Fatal("the random month made no lines")
+		}
+		full := 0
+		for i := range 200 {
+			pid := fmt.Sprintf("pay_%d", i)
+			lk, err := st.LookupBilling(ctx, "x", pid, "", "")
+			if err != nil || lk.Payment == nil {
+				t.Fatalf("payment %s: %+v %v", pid, lk.Payment, err)
+			}
+			if lk.Payment.Refunded != lk.Payment.Amount {
+				continue
+			}
+			full++
+			ls, err := st.PartnerLines(ctx, lk.Payment.PartnerID, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var net int64
+			for _, l := range ls {
+				if l.PaymentID == pid {
+					net += l.Amount
+				}
+			}
+			if net != 0 {
+				t.Errorf("payment %s was refunded in full but nets %d", pid, net)
+			}
+		}
+		if full == 0 {
+			t.Fatal("the random month refunded no payment in full")
 		}
 	}
 }

@@ -197,7 +197,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		p.State = dynamo.PaymentPending
 	case c == nil || !c.Decision.Attributed:
 		p.State = dynamo.PaymentUnattributed
-	case h.Months > 0 && ledger.MonthsBetween(c.CreatedAt, ev.At) >= h.Months:
+	case !ledger.Earns(c.CreatedAt, ev.At, h.Months):
 		p.State = dynamo.PaymentUnattributed
 	default:
 		p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID

@@ -62,3 +62,10 @@ func MonthsBetween(a, b time.Time) int {
 	}
 	return m
 }
+
+// Earns reports whether a payment at paidAt still earns commission for a
+// customer who signed up at createdAt: always when months is 0
+// (COMMISSION_MONTHS unset), else while fewer than months have passed.
+func Earns(createdAt, paidAt time.Time, months int) bool {
+	return months == 0 || MonthsBetween(createdAt, paidAt) < months
+}
