@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 )
@@ -23,12 +22,12 @@ type Event struct {
 // FromConfig builds the accrual function's Lambda handler: the one place
 // both functions/accrual and the local stack wire it.
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	awsCfg, err := awsconf.Load(ctx, cfg)
+	store, _, err := dynamo.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	r := &Runner{
-		Store:     dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		Store:     store,
 		BPS:       cfg.CommissionBPS,
 		Months:    cfg.CommissionMonths,
 		MinPayout: cfg.MinPayout,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
@@ -35,12 +34,12 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, fmt.Errorf("config: LANDING_URL: %w", err)
 	}
-	awsCfg, err := awsconf.Load(ctx, cfg)
+	store, awsCfg, err := dynamo.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{
-		Store:        dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		Store:        store,
 		Sender:       email.NewSES(email.NewClient(awsCfg, cfg.SESEndpoint), cfg.SESConfigurationSet),
 		Hasher:       emailaddr.NewHasher(cfg.HashSecret),
 		Invites:      &referral.InviteTokens{Keys: cfg.CookieKeys},

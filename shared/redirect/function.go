@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/referral"
@@ -23,7 +22,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconf.Load(ctx, cfg)
+	store, _, err := dynamo.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +31,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		ttl = 0
 	}
 	h := New(Options{
-		Store:     dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		Store:     store,
 		Redirects: redirects,
 		Cookies: &referral.Cookies{
 			Keys: cfg.CookieKeys, MaxAge: cfg.CookieMaxAge(), Domain: cfg.CookieDomain, Secure: cfg.SecureCookies(),

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
@@ -24,12 +23,12 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconf.Load(ctx, cfg)
+	store, _, err := dynamo.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{
-		Store:    dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName),
+		Store:    store,
 		Verifier: verifier,
 		Hasher:   emailaddr.NewHasher(cfg.HashSecret),
 		Window:   cfg.CookieMaxAge(),
