@@ -12,6 +12,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/samtemplate"
 )
 
 // TestRedirectBootstrap builds the redirect function as deployed (release
@@ -29,12 +30,12 @@ func TestRedirectBootstrap(t *testing.T) {
 	}
 
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "../../functions/redirect")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, repoPath(t, "functions/redirect"))
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build redirect: %v\n%s", err, out)
 	}
-	event, err := os.ReadFile("../../shared/redirect/testdata/apigw-v2-redirect-browser.json")
+	event, err := os.ReadFile(repoPath(t, "shared/redirect/testdata/apigw-v2-redirect-browser.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,4 +76,15 @@ func TestRedirectBootstrap(t *testing.T) {
 	if counts, err := st.Counts(ctx, p.ID); err != nil || counts.Clicks != 1 {
 		t.Errorf("clicks = %d, %v; want 1 recorded by the bootstrap", counts.Clicks, err)
 	}
+}
+
+// repoPath returns a path inside this repository (the folder holding
+// template.yaml), so tests do not depend on their working directory.
+func repoPath(t *testing.T, rel string) string {
+	t.Helper()
+	tpl, err := samtemplate.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(filepath.Dir(tpl), filepath.FromSlash(rel))
 }

@@ -62,7 +62,7 @@ func TestInvitesBootstrap(t *testing.T) {
 	defer h.close()
 
 	to := sestest.Recipient("bootstrap")
-	event, err := os.ReadFile("../../shared/invites/testdata/apigw-v2-invite.json")
+	event, err := os.ReadFile(repoPath(t, "shared/invites/testdata/apigw-v2-invite.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestInvitesBootstrap(t *testing.T) {
 	}
 	ev["body"] = `{"emails":["` + to + `"]}`
 	event, _ = json.Marshal(ev)
-	inv, err := h.invokeOnce("invites", buildBootstrap(t, "../../functions/invites"), event)
+	inv, err := h.invokeOnce("invites", buildBootstrap(t, repoPath(t, "functions/invites")), event)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,12 +96,12 @@ func TestInvitesBootstrap(t *testing.T) {
 		t.Fatalf("List-Unsubscribe %q, want a k2 token under PUBLIC_BASE_URL/u/", unsubscribeURL)
 	}
 
-	post, err := os.ReadFile("../../shared/unsubscribe/testdata/apigw-v2-unsubscribe-post.json")
+	post, err := os.ReadFile(repoPath(t, "shared/unsubscribe/testdata/apigw-v2-unsubscribe-post.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	post = []byte(strings.ReplaceAll(string(post), "k1.TOKEN", token))
-	inv, err = h.invokeOnce("unsubscribe", buildBootstrap(t, "../../functions/unsubscribe"), post)
+	inv, err = h.invokeOnce("unsubscribe", buildBootstrap(t, repoPath(t, "functions/unsubscribe")), post)
 	if err != nil {
 		t.Fatal(err)
 	}
