@@ -497,11 +497,9 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, lost := conditionFailed(err); lost {
-		old := ccf.Item
-		if len(old) == 0 {
-			if old, err = st.get(ctx, str(statementKey(period, currency, partnerID), attrPK), partnerID+"#"+currency, true); err != nil {
-				return Statement{}, err
-			}
+		old, err := st.heldItem(ctx, ccf.Item, statementKey(period, currency, partnerID))
+		if err != nil {
+			return Statement{}, err
 		}
 		switch str(old, "status") {
 		case "":

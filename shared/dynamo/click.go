@@ -121,13 +121,13 @@ func (st *Store) RecordFirstTouch(ctx context.Context, t referral.Touch, window 
 	if !lost {
 		return referral.Touch{}, false, fmt.Errorf("dynamo: recording first touch: %w", err)
 	}
-	if w, ok := touchFrom(t.VisitorID, ccf.Item); ok {
-		return w, false, nil
-	}
-	// Some DynamoDB-compatible servers return no item with the failure.
-	w, err := st.FirstTouch(ctx, t.VisitorID)
+	old, err := st.heldItem(ctx, ccf.Item, key(pk, "TOUCH"))
 	if err != nil {
 		return referral.Touch{}, false, err
+	}
+	w, ok := touchFrom(t.VisitorID, old)
+	if !ok {
+		return referral.Touch{}, false, fmt.Errorf("dynamo: malformed first touch of %s", t.VisitorID)
 	}
 	return w, false, nil
 }

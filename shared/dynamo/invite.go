@@ -122,11 +122,9 @@ func (st *Store) ClaimInviteQuota(ctx context.Context, partnerID, day string, wa
 			return 0, fmt.Errorf("dynamo: claiming invite quota: %w", err)
 		}
 		// Another request counted invites since the hint: read how many.
-		old := ccf.Item
-		if len(old) == 0 {
-			if old, err = st.get(ctx, "INVITES#"+partnerID+"#"+day, "QUOTA", true); err != nil && !errors.Is(err, ErrNotFound) {
-				return 0, err
-			}
+		old, err := st.heldItem(ctx, ccf.Item, key("INVITES#"+partnerID+"#"+day, "QUOTA"))
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, err
 		}
 		c, err := num(old, "sent")
 		if err != nil {

@@ -134,11 +134,9 @@ func (st *Store) RecordInviteTouch(ctx context.Context, emailHash, partnerID str
 	if !lost {
 		return PartnerTouch{}, false, fmt.Errorf("dynamo: recording invite touch: %w", err)
 	}
-	old := ccf.Item
-	if len(old) == 0 {
-		if old, err = st.get(ctx, "INVITE#"+emailHash, "TOUCH", true); err != nil {
-			return PartnerTouch{}, false, err
-		}
+	old, err := st.heldItem(ctx, ccf.Item, inviteKey(emailHash))
+	if err != nil {
+		return PartnerTouch{}, false, err
 	}
 	t, ok := touchFrom("", old)
 	if !ok {
@@ -195,11 +193,9 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 		}
 		return attribution.Decision{}, false, w, ErrWebhookReplayed
 	case failed(0):
-		old := reasons[0].Item
-		if len(old) == 0 {
-			if old, err = st.get(ctx, "CUSTOMER#"+d.CustomerID, "ATTRIBUTION", true); err != nil {
-				return attribution.Decision{}, false, WebhookResponse{}, err
-			}
+		old, err := st.heldItem(ctx, reasons[0].Item, customerKey(d.CustomerID))
+		if err != nil {
+			return attribution.Decision{}, false, WebhookResponse{}, err
 		}
 		existing, err := decisionFrom(old)
 		if err != nil {

@@ -84,4 +84,15 @@ func (st *Store) get(ctx context.Context, pk, sk string, consistent bool) (map[s
 	return out.Item, nil
 }
 
+// heldItem returns the item that made a conditional write fail: the one
+// DynamoDB returned with the failure (ReturnValuesOnConditionCheckFailure
+// ALL_OLD) or, from servers that return none, a consistent read of it.
+// Losers of a first-writer-wins race answer with the winner this way.
+func (st *Store) heldItem(ctx context.Context, returned, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if len(returned) > 0 {
+		return returned, nil
+	}
+	return st.get(ctx, str(k, attrPK), str(k, attrSK), true)
+}
+
 func timeText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }

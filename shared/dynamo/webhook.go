@@ -75,10 +75,7 @@ func (st *Store) SaveWebhookResponse(ctx context.Context, r WebhookResponse, now
 // firstWebhookResponse reads the stored response from the item a failed
 // condition returned, or from the table when the server returned none.
 func (st *Store) firstWebhookResponse(ctx context.Context, endpoint, id string, old map[string]types.AttributeValue) (WebhookResponse, error) {
-	if w, ok := webhookFrom(endpoint, id, old); ok {
-		return w, nil
-	}
-	item, err := st.get(ctx, "WEBHOOK#"+endpoint+"#"+id, "WEBHOOK", true)
+	item, err := st.heldItem(ctx, old, webhookKey(endpoint, id))
 	if err != nil {
 		return WebhookResponse{}, fmt.Errorf("dynamo: reading webhook response: %w", err)
 	}
