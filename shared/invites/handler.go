@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/smithy-go"
 
+	"partnerkit/shared/access"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
@@ -109,30 +110,10 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	return h.send(ctx, p, in.Emails, message)
 }
 
-// partner finds the partner the caller acts for: "me" is the caller's own;
-// another partner's id is refused unless the caller is an admin. Suspended
-// partners send no invites.
+// partner finds the partner the caller acts for (package access);
+// suspended partners send no invites.
 func (h *Handler) partner(ctx context.Context, id string, caller httpapi.Caller) (dynamo.Partner, error) {
-	forbidden := httpapi.Errorf(httpapi.CodeForbidden, "You may only act on your own partner.")
-	var p dynamo.Partner
-	var err error
-	if id == "me" {
-		p, err = h.Store.PartnerBySubject(ctx, caller.Subject)
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return p, httpapi.Errorf(httpapi.CodeNotFound, "You are not a partner yet: POST /partners enrolls you.")
-		}
-	} else {
-		p, err = h.Store.Partner(ctx, id)
-		switch {
-		case errors.Is(err, dynamo.ErrNotFound) && caller.Admin:
-			return p, httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
-		case errors.Is(err, dynamo.ErrNotFound):
-			// Not telling a partner whether another id exists.
-			return p, forbidden
-		case err == nil && !caller.Admin && p.Subject != caller.Subject:
-			return p, forbidden
-		}
-	}
+	p, err := access.Partner(ctx, h.Store, id, caller)
 	if err != nil {
 		return p, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"partnerkit/shared/access"
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
@@ -174,29 +175,9 @@ type Stats struct {
 	Paid      map[string]int64 `json:"paid"`
 }
 
-// lookup finds the partner the caller asks for: "me" is the caller's own;
-// another partner's id is refused unless the caller is an admin.
+// lookup finds the partner the caller asks for (package access).
 func (h *Handler) lookup(ctx context.Context, id string, caller httpapi.Caller) (dynamo.Partner, error) {
-	if id == "me" {
-		p, err := h.Store.PartnerBySubject(ctx, caller.Subject)
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return p, httpapi.Errorf(httpapi.CodeNotFound, "You are not a partner yet: POST /partners enrolls you.")
-		}
-		return p, err
-	}
-	p, err := h.Store.Partner(ctx, id)
-	switch {
-	case errors.Is(err, dynamo.ErrNotFound) && caller.Admin:
-		return p, httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
-	case errors.Is(err, dynamo.ErrNotFound):
-		// Not telling a partner whether another id exists.
-		return p, httpapi.Errorf(httpapi.CodeForbidden, "You may only act on your own partner.")
-	case err != nil:
-		return p, err
-	case !caller.Admin && p.Subject != caller.Subject:
-		return p, httpapi.Errorf(httpapi.CodeForbidden, "You may only act on your own partner.")
-	}
-	return p, nil
+	return access.Partner(ctx, h.Store, id, caller)
 }
 
 func (h *Handler) get(ctx context.Context, id string, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
