@@ -15,10 +15,7 @@ import (
 // FromConfig builds the billing function's Lambda handler: the one place
 // both functions/billing and the local stack wire it.
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	if err := cfg.Require(config.WebhookSecret); err != nil {
-		return nil, err
-	}
-	verifier, err := webhook.NewVerifier(cfg.WebhookSecrets, nil)
+	verifier, err := webhook.FromConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -95,4 +95,8 @@ func (st *Store) heldItem(ctx context.Context, returned, k map[string]types.Attr
 	return st.get(ctx, str(k, attrPK), str(k, attrSK), true)
 }
 
-func timeText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+// TimeFormat is how partnerkit writes times, stored and in answers alike:
+// RFC 3339 in UTC with milliseconds, so they sort as text.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func timeText(t time.Time) string { return t.UTC().Format(TimeFormat) }

@@ -115,7 +115,7 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 	for _, l := range lines {
 		out.Lines = append(out.Lines, LineJSON{
 			LineID: l.ID, Kind: l.Kind, PaymentID: l.PaymentID, RefundID: l.RefundID, CustomerID: l.CustomerID,
-			Amount: l.Amount, Currency: l.Currency, At: time.UnixMilli(l.At).UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+			Amount: l.Amount, Currency: l.Currency, At: time.UnixMilli(l.At).UTC().Format(dynamo.TimeFormat),
 			StatementID: dynamo.StatementID(period, l.Currency, p.ID),
 		})
 	}

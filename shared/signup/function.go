@@ -16,10 +16,10 @@ import (
 // FromConfig builds the signup function's Lambda handler: the one place
 // both functions/signup and the local stack wire it.
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	if err := cfg.Require(config.WebhookSecret, config.HashSecret); err != nil {
+	if err := cfg.Require(config.HashSecret); err != nil {
 		return nil, err
 	}
-	verifier, err := webhook.NewVerifier(cfg.WebhookSecrets, nil)
+	verifier, err := webhook.FromConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

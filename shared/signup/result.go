@@ -1,6 +1,9 @@
 package signup
 
-import "partnerkit/shared/attribution"
+import (
+	"partnerkit/shared/attribution"
+	"partnerkit/shared/dynamo"
+)
 
 // Response is the signup webhook's answer (contract section 4); with
 // candidates it is also the admin's GET /customers/{id}/attribution.
@@ -22,22 +25,19 @@ type Candidate struct {
 	Outcome   string `json:"outcome"`
 }
 
-// TimeFormat is how touch times are shown: RFC 3339, UTC, milliseconds.
-const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
-
 // Result renders a decision, with its candidates when asked (an empty
 // list then shows as []).
 func Result(d attribution.Decision, withCandidates bool) Response {
 	r := Response{CustomerID: d.CustomerID, Attributed: d.Attributed, Reason: d.Reason}
 	if d.Attributed {
-		r.PartnerID, r.Source, r.TouchedAt = d.PartnerID, d.Source, d.TouchedAt.UTC().Format(TimeFormat)
+		r.PartnerID, r.Source, r.TouchedAt = d.PartnerID, d.Source, d.TouchedAt.UTC().Format(dynamo.TimeFormat)
 	}
 	if withCandidates {
 		// Shown even when empty: "[]" says no touch was found.
 		cands := make([]Candidate, 0, len(d.Candidates))
 		for _, c := range d.Candidates {
 			cands = append(cands, Candidate{
-				Source: c.Source, PartnerID: c.PartnerID, TouchedAt: c.TouchedAt.UTC().Format(TimeFormat), Outcome: c.Outcome,
+				Source: c.Source, PartnerID: c.PartnerID, TouchedAt: c.TouchedAt.UTC().Format(dynamo.TimeFormat), Outcome: c.Outcome,
 			})
 		}
 		r.Candidates = &cands
