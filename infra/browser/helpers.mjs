@@ -1,5 +1,6 @@
 // Shared helpers of the headless-Chromium tests: free ports, the dev server
-// child process, a small JSON API client and the browser launch.
+// child process, a small JSON API client, the browser launch and the whole
+// stack a test file runs against (startStack).
 //
 // Environment:
 //   PARTNERKIT_DEVSERVER  path to a built dev server (go build ./infra/devserver);
@@ -8,6 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
@@ -50,6 +52,32 @@ export function stopHttpServer(srv) {
   // Keep-alive connections from fetch would otherwise hold close() open.
   srv.server.closeAllConnections?.();
   return new Promise((resolve) => srv.server.close(resolve));
+}
+
+// A stand-in for the marketing site the redirect sends visitors to: serves
+// /landing and /pricing, showing the path (#page), the visitor id pk_vid
+// (#vid) and the query string (#query); any other path is a 404.
+function landingHandler(req, res) {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname !== '/landing' && url.pathname !== '/pricing') {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found');
+    return;
+  }
+  const vid = url.searchParams.get('pk_vid') ?? '';
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+  res.end(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Example ${escapeHtml(url.pathname)}</title></head>
+<body>
+<h1 id="page">${escapeHtml(url.pathname)}</h1>
+<p id="vid">${escapeHtml(vid)}</p>
+<p id="query">${escapeHtml(url.search)}</p>
+</body></html>`);
+}
+
+// Starts the stand-in landing site; returns { server, port, base }.
+export function startLandingServer() {
+  return startHttpServer(landingHandler);
 }
 
 function devServerBinary(tmpDir) {
@@ -120,6 +148,36 @@ export async function stopChild(child) {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+// Starts what a test file runs against, in order: a temp dir named after
+// prefix, the site the referral links send visitors to (siteHandler served
+// on a free port, or the stand-in landing site), the dev server with
+// LANDING_URL = <site>/landing and extraEnv (see startDevServer), a JSON
+// client of its API and Chromium. Returns { tmpDir, site, landing, dev, api,
+// browser, stop }, landing being another name for site; stop() closes the
+// browser, the dev server and the site and removes the temp dir. When a
+// step fails, what was started so far is stopped before the error is thrown.
+export async function startStack({ prefix = 'partnerkit-browser-', siteHandler, extraEnv = {} } = {}) {
+  const stack = {};
+  stack.stop = async () => {
+    await stack.browser?.close().catch(() => {});
+    if (stack.dev) await stopChild(stack.dev.child);
+    await stopHttpServer(stack.site);
+    if (stack.tmpDir) fs.rmSync(stack.tmpDir, { recursive: true, force: true });
+  };
+  try {
+    stack.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    stack.site = siteHandler ? await startHttpServer(siteHandler) : await startLandingServer();
+    stack.landing = stack.site;
+    stack.dev = await startDevServer({ landingURL: `${stack.site.base}/landing`, tmpDir: stack.tmpDir, extraEnv });
+    stack.api = apiClient(stack.dev.base);
+    stack.browser = await launchChromium();
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
 }
 
 // Returns api(method, path, { token, body }) → { status, json, text } for
@@ -198,6 +256,19 @@ export async function newContext(browser) {
   const requested = [];
   context.on('request', (req) => requested.push(req.url()));
   return { context, requested };
+}
+
+// Runs fn({ page, requested, context }) on a new page of a new browser
+// context (see newContext), which is closed afterwards; returns what fn
+// returns.
+export async function withPage(browser, fn) {
+  const { context, requested } = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    return await fn({ page, requested, context });
+  } finally {
+    await context.close();
+  }
 }
 
 // Navigates and returns the final URL; a navigation error is turned into a

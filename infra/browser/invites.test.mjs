@@ -3,48 +3,20 @@
 // invitee follows its link, then unsubscribes through the email's
 // unsubscribe page, after which no partner can invite the address again.
 //
-// Environment:
-//   PARTNERKIT_DEVSERVER  path to a built dev server (go build ./infra/devserver);
-//                         when unset the test builds one into a temp dir.
-//   CHROMIUM_PATH         Chromium executable (default /usr/bin/chromium).
+// Environment: see helpers.mjs (PARTNERKIT_DEVSERVER, CHROMIUM_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs';
-import {
-  apiClient,
-  createPartner,
-  escapeHtml,
-  launchChromium,
-  newContext,
-  startDevServer,
-  startHttpServer,
-  statsOf,
-  stopChild,
-  stopHttpServer,
-  visit,
-} from './helpers.mjs';
+import { createPartner, startStack, statsOf, visit, withPage } from './helpers.mjs';
 
 const FRIEND = 'Friend.Of.Jane@Example.com';
 
+let stack; // see startStack
 let landing; // { server, port, base }
 let dev; // { child, port, base, output }
 let api;
 let browser;
-let tmpDir;
 let jane;
 let bob;
-
-// A stand-in for the SaaS's landing page: shows the visitor id.
-function startLandingServer() {
-  return startHttpServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Landing</title></head>
-<body><p id="vid">${escapeHtml(url.searchParams.get('pk_vid') ?? '')}</p></body></html>`);
-  });
-}
 
 async function invite(partner, emails, message) {
   const res = await api('POST', '/partners/me/invites', { token: partner.token, body: { emails, message } });
@@ -60,20 +32,14 @@ async function outboxTo(address) {
 }
 
 before(async () => {
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerkit-invites-'));
-  landing = await startLandingServer();
-  dev = await startDevServer({ landingURL: `${landing.base}/landing`, tmpDir });
-  api = apiClient(dev.base);
-  browser = await launchChromium();
+  stack = await startStack({ prefix: 'partnerkit-invites-' });
+  ({ landing, dev, api, browser } = stack);
   jane = await createPartner(api, 'inv-jane', 'jane@example.com');
   bob = await createPartner(api, 'inv-bob', 'bob@example.com');
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  if (dev) await stopChild(dev.child);
-  await stopHttpServer(landing);
-  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 test('invite, follow the link, unsubscribe in the browser, then the address is suppressed', async () => {
@@ -93,10 +59,7 @@ test('invite, follow the link, unsubscribe in the browser, then the address is s
   const link = mail.text.match(/https?:\/\/\S+\/r\/\S+\?inv=\S+/)?.[0];
   assert.ok(link?.startsWith(`${jane.link}?inv=`), `no invite link in: ${mail.text}`);
 
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
-
+  await withPage(browser, async ({ page, requested }) => {
     // The invitee follows the link: a counted click of Jane's.
     const landed = await visit(page, link, requested);
     assert.equal(landed.origin, landing.base, `landed on ${landed}`);
@@ -116,9 +79,7 @@ test('invite, follow the link, unsubscribe in the browser, then the address is s
     const forged = await page.goto(`${dev.base}/u/k1.forged.link`);
     assert.equal(forged.status(), 404);
     assert.equal(await page.textContent('#title'), 'Link not valid');
-  } finally {
-    await context.close();
-  }
+  });
 
   // Nobody may invite the address any more; nothing more was sent.
   assert.deepEqual(await invite(bob, [FRIEND]), ['suppressed']);

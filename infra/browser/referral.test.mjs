@@ -1,62 +1,23 @@
 // End-to-end referral flow in headless Chromium against the local dev server.
 //
-// Environment:
-//   PARTNERKIT_DEVSERVER  path to a built dev server (go build ./infra/devserver);
-//                         when unset the test builds one into a temp dir.
-//   CHROMIUM_PATH         Chromium executable (default /usr/bin/chromium).
+// Environment: see helpers.mjs (PARTNERKIT_DEVSERVER, CHROMIUM_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs';
-import {
-  apiClient,
-  createPartner,
-  escapeHtml,
-  launchChromium,
-  newContext,
-  startDevServer,
-  startHttpServer,
-  statsOf,
-  stopChild,
-  stopHttpServer,
-  visit,
-} from './helpers.mjs';
+import { createPartner, startStack, statsOf, visit, withPage } from './helpers.mjs';
 
 const COOKIE_DAYS = 90;
 
+let stack; // see startStack
 let landing; // { server, port, base }
 let dev; // { child, port, base, output }
 let api;
 let browser;
-let tmpDir;
 let partner1;
 let partner2;
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-// A stand-in for the marketing site the redirect sends visitors to.
-function startLandingServer() {
-  return startHttpServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname !== '/landing' && url.pathname !== '/pricing') {
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    const vid = url.searchParams.get('pk_vid') ?? '';
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Example ${escapeHtml(url.pathname)}</title></head>
-<body>
-<h1 id="page">${escapeHtml(url.pathname)}</h1>
-<p id="vid">${escapeHtml(vid)}</p>
-<p id="query">${escapeHtml(url.search)}</p>
-</body></html>`);
-  });
-}
 
 async function clicksOf(partner) {
   const stats = await statsOf(api, partner);
@@ -75,20 +36,14 @@ function withTo(link, to) {
 // ---------------------------------------------------------------------------
 
 before(async () => {
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerkit-browser-'));
-  landing = await startLandingServer();
-  dev = await startDevServer({ landingURL: `${landing.base}/landing`, tmpDir });
-  api = apiClient(dev.base);
-  browser = await launchChromium();
+  stack = await startStack({ prefix: 'partnerkit-browser-' });
+  ({ landing, dev, api, browser } = stack);
   partner1 = await createPartner(api, 'u1', 'a@example.com');
   partner2 = await createPartner(api, 'u2', 'b@example.com');
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  if (dev) await stopChild(dev.child);
-  await stopHttpServer(landing);
-  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 // ---------------------------------------------------------------------------
@@ -105,10 +60,7 @@ test('partners get distinct codes and links on the dev server', () => {
 });
 
 test('first touch: the referral cookie and visitor id survive a second partner link', async () => {
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
-
+  await withPage(browser, async ({ page, requested, context }) => {
     const t0 = Date.now() / 1000;
     const first = await visit(page, partner1.link, requested);
     const t1 = Date.now() / 1000;
@@ -144,30 +96,22 @@ test('first touch: the referral cookie and visitor id survive a second partner l
 
     assert.equal(await clicksOf(partner1), 1, 'partner 1 clicks');
     assert.equal(await clicksOf(partner2), 1, 'partner 2 clicks');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('deep link: ?to=/pricing lands on that path of the landing site', async () => {
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
+  await withPage(browser, async ({ page, requested }) => {
     const landed = await visit(page, withTo(partner1.link, '/pricing'), requested);
     assert.equal(landed.origin, landing.base, `landed on ${landed}`);
     assert.equal(landed.pathname, '/pricing');
     assert.ok(landed.searchParams.get('pk_vid'), `no pk_vid in ${landed}`);
     assert.equal(await page.textContent('#page'), '/pricing');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('deep link: an off-host ?to= never leaves the landing site', async () => {
   for (const to of ['https://evil.example/', '//evil.example/', '/\\evil.example/', 'javascript:alert(1)']) {
-    const { context, requested } = await newContext(browser);
-    try {
-      const page = await context.newPage();
+    await withPage(browser, async ({ page, requested }) => {
       const landed = await visit(page, withTo(partner1.link, to), requested);
       assert.equal(landed.origin, landing.base, `to=${to}: landed on ${landed}`);
       if (to === 'https://evil.example/') {
@@ -175,8 +119,6 @@ test('deep link: an off-host ?to= never leaves the landing site', async () => {
       }
       const offHost = requested.filter((u) => /^https?:/i.test(u) && new URL(u).hostname !== '127.0.0.1');
       assert.deepEqual(offHost, [], `to=${to}: browser requested off-host URLs`);
-    } finally {
-      await context.close();
-    }
+    });
   }
 });

@@ -8,33 +8,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs';
-import {
-  apiClient,
-  createPartner,
-  escapeHtml,
-  launchChromium,
-  localToken,
-  newContext,
-  startDevServer,
-  startHttpServer,
-  statsOf,
-  stopChild,
-  stopHttpServer,
-  visit,
-} from './helpers.mjs';
+import { createPartner, escapeHtml, localToken, startStack, statsOf, visit, withPage } from './helpers.mjs';
 
 // The local stack's default WEBHOOK_SECRET: the Standard Webhooks test
 // secret. The dev server is started without WEBHOOK_SECRET to rely on it.
 const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
+let stack; // see startStack
 let site; // the integrator's site: { server, port, base }
 let dev;
 let api;
 let browser;
-let tmpDir;
 let adminToken;
 let partnerA;
 let partnerB;
@@ -146,24 +130,22 @@ async function signupRoute(req, res) {
   res.end(resultPage(answer.status, text, json));
 }
 
-function startSite() {
-  return startHttpServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname === '/landing' && req.method === 'GET') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(landingPage());
-      return;
-    }
-    if (url.pathname === '/signup' && req.method === 'POST') {
-      signupRoute(req, res).catch((err) => {
-        res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end(`backend failed: ${err.stack}`);
-      });
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end('not found');
-  });
+function siteHandler(req, res) {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname === '/landing' && req.method === 'GET') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(landingPage());
+    return;
+  }
+  if (url.pathname === '/signup' && req.method === 'POST') {
+    signupRoute(req, res).catch((err) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`backend failed: ${err.stack}`);
+    });
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
 }
 
 // ---------------------------------------------------------------------------
@@ -206,21 +188,15 @@ async function attributionOf(customerId) {
 // ---------------------------------------------------------------------------
 
 before(async () => {
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'partnerkit-browser-'));
-  site = await startSite();
-  dev = await startDevServer({ landingURL: `${site.base}/landing`, tmpDir, extraEnv: { WEBHOOK_SECRET: null } });
-  api = apiClient(dev.base);
-  browser = await launchChromium();
+  stack = await startStack({ prefix: 'partnerkit-browser-', siteHandler, extraEnv: { WEBHOOK_SECRET: null } });
+  ({ site, dev, api, browser } = stack);
   partnerA = await createPartner(api, 'u-a', 'a@example.com');
   partnerB = await createPartner(api, 'u-b', 'b@example.com');
   adminToken = await localToken(api, { sub: 'admin', admin: true });
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  if (dev) await stopChild(dev.child);
-  await stopHttpServer(site);
-  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 // ---------------------------------------------------------------------------
@@ -228,9 +204,7 @@ after(async () => {
 // ---------------------------------------------------------------------------
 
 test('signup after a partner link is attributed to that partner, once', async () => {
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
+  await withPage(browser, async ({ page, requested }) => {
     const vid = await arrive(page, requested, partnerA);
 
     const first = await signUp(page, { email: 'carol@example.com', customerId: 'cus_1' });
@@ -268,15 +242,11 @@ test('signup after a partner link is attributed to that partner, once', async ()
     assert.equal(statsB.signups, 0, 'partner B signups');
     assert.equal(statsA.clicks, 1, 'partner A clicks');
     assert.equal(statsB.clicks, 1, 'partner B clicks (counted, though not first touch)');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test("a new visitor who follows partner B's link is attributed to B", async () => {
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
+  await withPage(browser, async ({ page, requested }) => {
     await arrive(page, requested, partnerB);
     const r = await signUp(page, { email: 'dave@example.com', customerId: 'cus_2' });
     assert.equal(r.status, 200, `webhook answer ${r.status} ${JSON.stringify(r.json)}`);
@@ -285,15 +255,11 @@ test("a new visitor who follows partner B's link is attributed to B", async () =
     assert.equal(await shown(page, 'source'), 'click');
     assert.equal((await statsOf(api, partnerB)).signups, 1, 'partner B signups');
     assert.equal((await statsOf(api, partnerA)).signups, 1, 'partner A signups');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a tampered signature is refused and writes nothing; the same webhook-id, signed, is accepted', async () => {
-  const { context, requested } = await newContext(browser);
-  try {
-    const page = await context.newPage();
+  await withPage(browser, async ({ page, requested }) => {
     await arrive(page, requested, partnerA);
 
     nextDelivery = { tamper: true };
@@ -316,7 +282,5 @@ test('a tampered signature is refused and writes nothing; the same webhook-id, s
     assert.equal(await shown(page, 'partner_id'), partnerA.partner_id);
     assert.equal((await attributionOf('cus_3')).status, 200);
     assert.equal((await statsOf(api, partnerA)).signups, 2, 'partner A signups');
-  } finally {
-    await context.close();
-  }
+  });
 });
