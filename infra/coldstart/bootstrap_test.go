@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,12 +28,7 @@ func TestRedirectBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, repoPath(t, "functions/redirect"))
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build redirect: %v\n%s", err, out)
-	}
+	bin := buildBootstrap(t, repoPath(t, "functions/redirect"))
 	event, err := os.ReadFile(repoPath(t, "shared/redirect/testdata/apigw-v2-redirect-browser.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -15,18 +15,23 @@ import (
 	"time"
 )
 
-// buildHello compiles the hello function the way the benchmark does, so the
-// test proves the fake Runtime API against real aws-lambda-go code.
-func buildHello(t *testing.T) string {
+// buildBootstrap compiles a function package the way the benchmark and
+// the deployment do (release flags, no cgo), so the tests run the shipped
+// binary against the fake Runtime API.
+func buildBootstrap(t *testing.T, pkg string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "./hello")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build hello: %v\n%s", err, out)
+		t.Fatalf("build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }
+
+// buildHello builds the hello function, which proves the fake Runtime
+// API against real aws-lambda-go code.
+func buildHello(t *testing.T) string { return buildBootstrap(t, "./hello") }
 
 func TestHarnessWithHello(t *testing.T) {
 	if testing.Short() {

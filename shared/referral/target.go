@@ -55,9 +55,6 @@ func NewRedirects(landingURL string, allowedHosts []string) (*Redirects, error) 
 	return r, nil
 }
 
-// Landing returns the landing URL target.
-func (r *Redirects) Landing() Target { return r.landing }
-
 // Resolve returns where a link with ?to=to should go: the deep link when it
 // is safe, else the landing URL. It never returns another host.
 func (r *Redirects) Resolve(to string) Target {
