@@ -17,8 +17,7 @@ const (
 )
 
 type cacheEntry struct {
-	owner dynamo.CodeOwner
-	found bool
+	owner dynamo.CodeOwner // zero for a code nobody owns
 	until time.Time
 }
 
@@ -45,9 +44,9 @@ func (c *codeCache) get(code string, now time.Time) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *codeCache) put(code string, owner dynamo.CodeOwner, found bool, now time.Time) {
+func (c *codeCache) put(code string, owner dynamo.CodeOwner, now time.Time) {
 	ttl := c.ttl
-	if !found {
+	if owner.PartnerID == "" {
 		ttl = c.unknownTTL
 	}
 	if ttl <= 0 {
@@ -58,6 +57,6 @@ func (c *codeCache) put(code string, owner dynamo.CodeOwner, found bool, now tim
 		// A scan of random codes must not grow the map without bound.
 		c.m = make(map[string]cacheEntry)
 	}
-	c.m[code] = cacheEntry{owner: owner, found: found, until: now.Add(ttl)}
+	c.m[code] = cacheEntry{owner: owner, until: now.Add(ttl)}
 	c.mu.Unlock()
 }

@@ -135,11 +135,11 @@ func (h *Handler) owner(ctx context.Context, code string, now time.Time) (dynamo
 	owner, err := h.store.CodeOwner(ctx, code)
 	switch {
 	case errors.Is(err, dynamo.ErrNotFound):
-		h.cache.put(code, dynamo.CodeOwner{}, false, now)
+		h.cache.put(code, dynamo.CodeOwner{}, now)
 		return dynamo.CodeOwner{}, nil
 	case err != nil:
 		return dynamo.CodeOwner{}, err
 	}
-	h.cache.put(code, owner, true, now)
+	h.cache.put(code, owner, now)
 	return owner, nil
 }

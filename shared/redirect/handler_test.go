@@ -2,7 +2,6 @@ package redirect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -89,9 +89,12 @@ func testHandler(t testing.TB, store Store) (lambda.Handler, *referral.Cookies) 
 	return lambda.NewHandler(h.Handle), cookies
 }
 
+// browserFixture is a click from a browser, as API Gateway recorded it.
+const browserFixture = "testdata/apigw-v2-redirect-browser.json"
+
 func fixture(t testing.TB) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/apigw-v2-redirect-browser.json")
+	b, err := os.ReadFile(browserFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,38 +104,18 @@ func fixture(t testing.TB) []byte {
 // event returns the browser fixture with edits applied to its JSON.
 func event(t testing.TB, edit func(ev map[string]any)) []byte {
 	t.Helper()
-	var ev map[string]any
-	if err := json.Unmarshal(fixture(t), &ev); err != nil {
-		t.Fatal(err)
-	}
+	ev := apitest.Load(t, browserFixture)
 	if edit != nil {
 		edit(ev)
 	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return apitest.Encode(t, ev)
 }
 
-type result struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Cookies    []string          `json:"cookies"`
-}
-
-func invoke(t *testing.T, h lambda.Handler, payload []byte) result {
+func invoke(t *testing.T, h lambda.Handler, payload []byte) apitest.Response {
 	t.Helper()
-	out, err := h.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var r result
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("response %s: %v", out, err)
-	}
+	r := apitest.Invoke(t, h, payload)
 	if r.StatusCode != 302 || r.Headers["Cache-Control"] != "no-store" || r.Headers["Referrer-Policy"] != "strict-origin-when-cross-origin" {
-		t.Fatalf("response %s: want 302 with no-store and strict-origin-when-cross-origin", out)
+		t.Fatalf("response %+v: want 302 with no-store and strict-origin-when-cross-origin", r)
 	}
 	return r
 }
