@@ -2,25 +2,22 @@ package invites
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 	"partnerkit/shared/unsubscribe"
@@ -87,69 +84,28 @@ type request struct {
 
 func (r request) event(t testing.TB) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-invite.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
+	ev := apitest.Load(t, "testdata/apigw-v2-invite.json")
 	if r.id != "" {
-		ev["pathParameters"] = map[string]any{"id": r.id}
-		ev["rawPath"] = "/partners/" + r.id + "/invites"
+		apitest.SetRoute(ev, "POST /partners/{id}/invites", map[string]string{"id": r.id})
 	}
-	if r.body != "" {
-		ev["body"] = r.body
+	if r.body != "" || r.base64 {
+		apitest.SetBody(ev, r.body, r.base64)
 	}
-	if r.base64 {
-		ev["body"], ev["isBase64Encoded"] = base64.StdEncoding.EncodeToString([]byte(r.body)), true
-	}
-	claims := ev["requestContext"].(map[string]any)["authorizer"].(map[string]any)["jwt"].(map[string]any)["claims"].(map[string]any)
-	if r.sub != "" {
-		claims["sub"] = r.sub
-	}
-	if r.email != "" {
-		claims["email"] = r.email
-	}
-	if r.admin {
-		claims["scope"] = "partners partners:admin"
-	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-type response struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
+	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
+	return apitest.Encode(t, ev)
 }
 
 type apiError struct {
 	Error struct{ Code, Message string } `json:"error"`
 }
 
-func call(t testing.TB, h *Handler, r request) (response, Response) {
+func call(t testing.TB, h *Handler, r request) (apitest.Response, Response) {
 	t.Helper()
-	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), r.event(t))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var resp response
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Headers["Content-Type"] != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", resp.Headers["Content-Type"])
-	}
+	resp := apitest.Invoke(t, h.Handle, r.event(t))
+	resp.CheckHeaders(t, map[string]string{"Content-Type": "application/json"})
 	var body Response
 	if resp.StatusCode == 200 {
-		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-			t.Fatalf("body %s: %v", resp.Body, err)
-		}
+		resp.DecodeBody(t, &body)
 	}
 	return resp, body
 }

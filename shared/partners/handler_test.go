@@ -2,12 +2,9 @@ package partners
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/httpapi/apitest"
 )
 
 // request is the enrollment fixture with edits: route, path id, body,
@@ -30,72 +28,25 @@ type request struct {
 
 func (r request) event(t *testing.T) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-enroll.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ctx := ev["requestContext"].(map[string]any)
+	ev := apitest.Load(t, "testdata/apigw-v2-enroll.json")
 	if r.route != "" {
-		method, path, _ := strings.Cut(r.route, " ")
-		ev["routeKey"], ctx["routeKey"] = r.route, r.route
 		param := "id"
 		if r.customerRoute {
 			param = "customer_id"
 		}
-		path = strings.Replace(path, "{"+param+"}", r.id, 1)
-		ev["rawPath"] = path
-		ctx["http"].(map[string]any)["method"] = method
-		ctx["http"].(map[string]any)["path"] = path
-		ev["pathParameters"] = map[string]any{param: r.id}
+		apitest.SetRoute(ev, r.route, map[string]string{param: r.id})
 	}
-	ev["body"] = r.body
-	if r.base64 {
-		ev["body"], ev["isBase64Encoded"] = base64.StdEncoding.EncodeToString([]byte(r.body)), true
-	}
-	claims := ctx["authorizer"].(map[string]any)["jwt"].(map[string]any)["claims"].(map[string]any)
-	if r.sub != "" {
-		claims["sub"] = r.sub
-	}
-	if r.email != "" {
-		claims["email"] = r.email
-	}
-	if r.admin {
-		claims["scope"] = "partners partners:admin"
-	}
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	apitest.SetBody(ev, r.body, r.base64)
+	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
+	return apitest.Encode(t, ev)
 }
 
-type response struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-}
-
-func call(t *testing.T, h lambda.Handler, r request, into any) response {
+func call(t *testing.T, h lambda.Handler, r request, into any) apitest.Response {
 	t.Helper()
-	out, err := h.Invoke(context.Background(), r.event(t))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var resp response
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Headers["Content-Type"] != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", resp.Headers["Content-Type"])
-	}
+	resp := apitest.Invoke(t, h, r.event(t))
+	resp.CheckHeaders(t, map[string]string{"Content-Type": "application/json"})
 	if into != nil {
-		if err := json.Unmarshal([]byte(resp.Body), into); err != nil {
-			t.Fatalf("body %s: %v", resp.Body, err)
-		}
+		resp.DecodeBody(t, into)
 	}
 	return resp
 }

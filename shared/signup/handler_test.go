@@ -18,6 +18,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/webhook"
 )
@@ -80,18 +81,9 @@ type reply struct {
 
 func send(t testing.TB, h lambda.Handler, d delivery) reply {
 	t.Helper()
-	out, err := h.Invoke(context.Background(), d.event())
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := apitest.Invoke(t, h, d.event())
 	r := reply{status: resp.StatusCode}
-	if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {
-		t.Fatalf("body %q: %v", resp.Body, err)
-	}
+	resp.DecodeBody(t, &r.body)
 	return r
 }
 

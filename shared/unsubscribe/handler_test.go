@@ -2,20 +2,16 @@ package unsubscribe
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -35,56 +31,25 @@ func testTokens(t testing.TB, keys string) *Tokens {
 // (raw, sent base64 as API Gateway does for forms) changed.
 func event(t testing.TB, method, token, body string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-unsubscribe-post.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ctx := ev["requestContext"].(map[string]any)
-	ev["routeKey"], ctx["routeKey"] = method+" /u/{token}", method+" /u/{token}"
-	ctx["http"].(map[string]any)["method"] = method
-	ev["rawPath"], ctx["http"].(map[string]any)["path"] = "/u/"+token, "/u/"+token
-	ev["pathParameters"] = map[string]any{"token": token}
-	if body != "-" {
-		ev["body"] = base64.StdEncoding.EncodeToString([]byte(body))
-	}
-	if method == "GET" {
+	ev := apitest.Load(t, "testdata/apigw-v2-unsubscribe-post.json")
+	apitest.SetRoute(ev, method+" /u/{token}", map[string]string{"token": token})
+	switch {
+	case method == "GET":
+		// The link a reader follows carries no body.
 		delete(ev, "body")
 		ev["isBase64Encoded"] = false
+	case body != "-":
+		apitest.SetBody(ev, body, true)
 	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return apitest.Encode(t, ev)
 }
 
-type response struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-}
-
-func invoke(t *testing.T, h *Handler, payload []byte) response {
+func invoke(t *testing.T, h *Handler, payload []byte) apitest.Response {
 	t.Helper()
-	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var r response
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]string{
+	r := apitest.Invoke(t, h.Handle, payload)
+	r.CheckHeaders(t, map[string]string{
 		"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-	} {
-		if got := r.Headers[name]; got != want {
-			t.Errorf("%s = %q, want %q", name, got, want)
-		}
-	}
+	})
 	if !strings.HasPrefix(r.Body, "<!doctype html>") {
 		t.Errorf("body is not an HTML page: %q", r.Body)
 	}
