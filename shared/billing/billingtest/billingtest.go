@@ -21,6 +21,7 @@ import (
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/billing"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/webhook"
 )
 
@@ -81,18 +82,9 @@ func (e *Env) Deliver(t testing.TB, webhookID, body string) Reply {
 	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /webhooks/billing", Body: body,
 		Headers: map[string]string{"webhook-id": webhookID, "webhook-timestamp": strconv.FormatInt(ts, 10), "webhook-signature": sig}}
 	payload, _ := json.Marshal(ev)
-	out, err := e.Handler.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := apitest.Invoke(t, e.Handler, payload)
 	r := Reply{Status: resp.StatusCode}
-	if err := json.Unmarshal([]byte(resp.Body), &r.Body); err != nil {
-		t.Fatalf("body %q: %v", resp.Body, err)
-	}
+	resp.DecodeBody(t, &r.Body)
 	return r
 }
 
