@@ -17,6 +17,7 @@ const (
 	CodePayloadTooLarge  = "payload_too_large"
 	CodeRateLimited      = "rate_limited"
 	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
 )
 
 var statusByCode = map[string]int{
@@ -28,6 +29,7 @@ var statusByCode = map[string]int{
 	CodePayloadTooLarge:  http.StatusRequestEntityTooLarge,
 	CodeRateLimited:      http.StatusTooManyRequests,
 	CodeInternal:         http.StatusInternalServerError,
+	CodeUnavailable:      http.StatusServiceUnavailable,
 }
 
 // Error is an error meant for the API caller: Code is one of the Code

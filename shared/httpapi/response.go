@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/smithy-go"
+
+	"partnerkit/shared/backoff"
 )
 
 // MaxBody is the largest request body any handler accepts (contract
@@ -51,24 +53,29 @@ type errorDetail struct {
 
 // ErrorResponse turns err into the contract's error body. Errors that are
 // not *Error are logged with log and answered as a generic 500, so no
-// internal text reaches the caller.
+// internal text reaches the caller; the exceptions are the ones a caller
+// can retry: throttling and lost write races (429) and a store that did
+// not answer in time (503), both with Retry-After.
 func ErrorResponse(ctx context.Context, log *slog.Logger, err error) events.APIGatewayV2HTTPResponse {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
-	case throttled(err):
-		// AWS asked us to slow down: the caller may retry, and webhook
-		// senders do so on 429.
-		log.WarnContext(ctx, "request throttled", "error", err.Error())
+	case throttled(err) || errors.Is(err, backoff.ErrContended):
+		// The caller may retry, and webhook senders do so on 429.
+		log.WarnContext(ctx, "request contended", "error", err.Error())
 		e = &Error{Code: CodeRateLimited, Message: "Too many requests right now; retry shortly."}
-		resp := JSON(Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
-		resp.Headers = map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "Retry-After": "1"}
-		return resp
+	case errors.Is(err, context.DeadlineExceeded):
+		log.WarnContext(ctx, "store did not answer in time", "error", err.Error())
+		e = &Error{Code: CodeUnavailable, Message: "The service is briefly unavailable; retry shortly."}
 	default:
 		log.ErrorContext(ctx, "request failed", "error", err.Error())
 		e = &Error{Code: CodeInternal, Message: "The server failed to handle the request."}
 	}
-	return JSON(Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+	resp := JSON(Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+	if e.Code == CodeRateLimited || e.Code == CodeUnavailable {
+		resp.Headers = map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "Retry-After": "1"}
+	}
+	return resp
 }
 
 // DecodeBody decodes a JSON request body into v, refusing oversize bodies

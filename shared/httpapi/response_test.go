@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/smithy-go"
+
+	"partnerkit/shared/backoff"
 )
 
 func TestErrorResponse(t *testing.T) {
@@ -23,11 +25,18 @@ func TestErrorResponse(t *testing.T) {
 		{errors.New("dynamo: secret table name leaked"), 500, `{"error":{"code":"internal","message":"The server failed to handle the request."}}`},
 		{fmt.Errorf("dynamo: %w", &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException", Message: "slow down"}), 429,
 			`{"error":{"code":"rate_limited","message":"Too many requests right now; retry shortly."}}`},
+		{fmt.Errorf("billing: %w", backoff.ErrContended), 429,
+			`{"error":{"code":"rate_limited","message":"Too many requests right now; retry shortly."}}`},
+		{fmt.Errorf("dynamo: get: %w", context.DeadlineExceeded), 503,
+			`{"error":{"code":"unavailable","message":"The service is briefly unavailable; retry shortly."}}`},
 	}
 	for _, tt := range tests {
 		r := ErrorResponse(context.Background(), log, tt.err)
 		if r.StatusCode != tt.code || r.Body != tt.body || r.Headers["Content-Type"] != "application/json" {
 			t.Errorf("ErrorResponse(%v) = %d %s, want %d %s", tt.err, r.StatusCode, r.Body, tt.code, tt.body)
+		}
+		if retry := r.Headers["Retry-After"]; (tt.code == 429 || tt.code == 503) != (retry != "") {
+			t.Errorf("ErrorResponse(%v): Retry-After = %q", tt.err, retry)
 		}
 	}
 }
