@@ -1,6 +1,6 @@
 // Package attribution decides which partner gets the credit for a new
 // customer (contract section 4): the earliest touch in the window that is
-// not a self-referral wins; ties go to a click, then an invite, then a
+// not a self-referral and not of a suspended partner wins; ties go to a click, then an invite, then a
 // typed code. It is pure: the store gathers the touches and keeps the result.
 package attribution
 
@@ -22,6 +22,7 @@ const (
 	OutcomeLater        = "later"
 	OutcomeOutOfWindow  = "out_of_window"
 	OutcomeSelfReferral = "self_referral"
+	OutcomeSuspended    = "suspended"
 )
 
 // Reasons a customer is not attributed.
@@ -29,6 +30,7 @@ const (
 	ReasonNoTouch      = "no_touch"
 	ReasonOutOfWindow  = "out_of_window"
 	ReasonSelfReferral = "self_referral"
+	ReasonSuspended    = "partner_suspended"
 )
 
 var sourceRank = map[string]int{SourceClick: 0, SourceInvite: 1, SourceCode: 2}
@@ -45,7 +47,10 @@ type Touch struct {
 	Source       string
 	PartnerID    string
 	PartnerEmail string // normalized; the partner's own address, for self-referrals
-	At           time.Time
+	// Suspended is true when the partner is suspended as the decision is
+	// made: a suspension stops earlier clicks and invites from winning too.
+	Suspended bool
+	At        time.Time
 }
 
 // Candidate is a touch as the decision saw it, with why it won or lost.
@@ -80,12 +85,14 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 	})
 	d := Decision{CustomerID: s.CustomerID}
 	earliest := s.CreatedAt.Add(-window)
-	self, outOfWindow := false, false
+	self, suspended, outOfWindow := false, false, false
 	for _, t := range sorted {
 		c := Candidate{Source: t.Source, PartnerID: t.PartnerID, TouchedAt: t.At}
 		switch {
 		case t.PartnerEmail != "" && t.PartnerEmail == s.Email:
 			c.Outcome, self = OutcomeSelfReferral, true
+		case t.Suspended:
+			c.Outcome, suspended = OutcomeSuspended, true
 		case t.At.Before(earliest):
 			c.Outcome, outOfWindow = OutcomeOutOfWindow, true
 		case !d.Attributed:
@@ -100,6 +107,8 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 	case d.Attributed:
 	case self:
 		d.Reason = ReasonSelfReferral
+	case suspended:
+		d.Reason = ReasonSuspended
 	case outOfWindow:
 		d.Reason = ReasonOutOfWindow
 	default:

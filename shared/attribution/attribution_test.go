@@ -36,6 +36,13 @@ func TestDecide(t *testing.T) {
 			"pt_c", SourceCode, "", []string{OutcomeSelfReferral, OutcomeWon}},
 		{"only self-referral", []Touch{{Source: SourceCode, PartnerID: "pt_self", PartnerEmail: "carol@example.com", At: created}, click("pt_a", -window-time.Hour)},
 			"", "", ReasonSelfReferral, []string{OutcomeOutOfWindow, OutcomeSelfReferral}},
+		{"suspended partner's earlier click skipped", []Touch{{Source: SourceClick, PartnerID: "pt_sus", Suspended: true, At: at(-2 * time.Hour)}, invite("pt_b", -time.Hour)},
+			"pt_b", SourceInvite, "", []string{OutcomeSuspended, OutcomeWon}},
+		{"only suspended touches", []Touch{{Source: SourceInvite, PartnerID: "pt_sus", Suspended: true, At: at(-time.Hour)}, click("pt_a", -window-time.Hour)},
+			"", "", ReasonSuspended, []string{OutcomeOutOfWindow, OutcomeSuspended}},
+		{"self-referral reason before suspended", []Touch{{Source: SourceCode, PartnerID: "pt_self", PartnerEmail: "carol@example.com", At: created},
+			{Source: SourceClick, PartnerID: "pt_sus", Suspended: true, At: at(-time.Hour)}},
+			"", "", ReasonSelfReferral, []string{OutcomeSuspended, OutcomeSelfReferral}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

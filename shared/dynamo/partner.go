@@ -118,6 +118,29 @@ func (st *Store) Partner(ctx context.Context, id string) (Partner, error) {
 	return partnerFrom(item), nil
 }
 
+// Partners returns the profiles of up to 100 partner ids by id, in one
+// consistent batch read; ids not found are absent from the map.
+func (st *Store) Partners(ctx context.Context, ids []string) (map[string]Partner, error) {
+	keys := make([]map[string]types.AttributeValue, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, partnerKey(id))
+		}
+	}
+	items, err := st.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Partner, len(items))
+	for _, item := range items {
+		p := partnerFrom(item)
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
 // CodeOwner returns who owns a referral code, or ErrNotFound. It reads
 // eventually consistent: the redirect caches it anyway.
 func (st *Store) CodeOwner(ctx context.Context, code string) (CodeOwner, error) {

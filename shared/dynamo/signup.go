@@ -97,21 +97,13 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 
 // PartnerEmails returns the email of each partner id found, in one batch.
 func (st *Store) PartnerEmails(ctx context.Context, ids []string) (map[string]string, error) {
-	keys := make([]map[string]types.AttributeValue, 0, len(ids))
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			keys = append(keys, partnerKey(id))
-		}
-	}
-	items, err := st.batchGet(ctx, keys)
+	ps, err := st.Partners(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	emails := make(map[string]string, len(items))
-	for _, item := range items {
-		emails[str(item, "partner_id")] = str(item, "email")
+	emails := make(map[string]string, len(ps))
+	for id, p := range ps {
+		emails[id] = p.Email
 	}
 	return emails, nil
 }

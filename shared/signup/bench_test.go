@@ -18,9 +18,9 @@ func (s *benchStore) LookupSignup(context.Context, dynamo.SignupKeys) (dynamo.Si
 	return dynamo.SignupLookup{Click: &dynamo.PartnerTouch{PartnerID: "pt_alice", At: testNow.Add(-time.Hour)}}, nil
 }
 
-func (s *benchStore) PartnerEmails(context.Context, []string) (map[string]string, error) {
+func (s *benchStore) Partners(context.Context, []string) (map[string]dynamo.Partner, error) {
 	s.requests++
-	return map[string]string{"pt_alice": "alice@example.com"}, nil
+	return map[string]dynamo.Partner{"pt_alice": {ID: "pt_alice", Email: "alice@example.com", Status: dynamo.StatusActive}}, nil
 }
 
 func (s *benchStore) SaveAttribution(_ context.Context, d attribution.Decision, _ attribution.Signup, _ string, w dynamo.WebhookResponse, _ time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error) {

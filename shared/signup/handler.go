@@ -20,7 +20,7 @@ import (
 // Store is what the signup webhook needs of the store.
 type Store interface {
 	LookupSignup(ctx context.Context, k dynamo.SignupKeys) (dynamo.SignupLookup, error)
-	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
+	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
 	SaveAttribution(ctx context.Context, d attribution.Decision, s attribution.Signup, emailHash string, resp dynamo.WebhookResponse, now time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
@@ -111,7 +111,7 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 	if lk.Invite != nil {
 		touches = append(touches, attribution.Touch{Source: attribution.SourceInvite, PartnerID: lk.Invite.PartnerID, At: lk.Invite.At})
 	}
-	if lk.Code != nil && lk.Code.Active {
+	if lk.Code != nil {
 		touches = append(touches, attribution.Touch{Source: attribution.SourceCode, PartnerID: lk.Code.PartnerID, At: ev.CreatedAt})
 	}
 	if len(touches) > 0 {
@@ -119,12 +119,16 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 		for i, t := range touches {
 			ids[i] = t.PartnerID
 		}
-		emails, err := h.Store.PartnerEmails(ctx, ids)
+		// Whose email (self-referrals) and who is suspended now: a
+		// suspension skips touches recorded before it, too.
+		partners, err := h.Store.Partners(ctx, ids)
 		if err != nil {
 			return dynamo.WebhookResponse{}, err
 		}
 		for i := range touches {
-			touches[i].PartnerEmail, _ = emailaddr.Normalize(emails[touches[i].PartnerID])
+			p := partners[touches[i].PartnerID]
+			touches[i].PartnerEmail, _ = emailaddr.Normalize(p.Email)
+			touches[i].Suspended = p.Status == dynamo.StatusSuspended
 		}
 	}
 	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}

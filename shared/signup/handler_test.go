@@ -293,3 +293,48 @@ func TestConcurrentSignups(t *testing.T) {
 		}
 	})
 }
+
+// A suspended partner's touches stop winning, even those recorded before
+// the suspension, and win again once the partner is reactivated.
+func TestSignupSkipsSuspendedPartners(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := newEnv(t, st, st)
+		enroll(t, st, "pt_alice", "alice", "alice@example.com")
+		enroll(t, st, "pt_bob", "bob-code", "bob@example.com")
+		vid := click(t, st, "pt_alice", testNow.Add(-2*time.Hour))
+		if _, _, err := st.RecordInviteTouch(ctx, e.hasher.Hash("carol@example.com"), "pt_bob", testNow.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetPartnerStatus(ctx, "pt_alice", dynamo.StatusSuspended); err != nil {
+			t.Fatal(err)
+		}
+
+		r := send(t, e.h, signed(t, "msg_s1", customerBody("cus_s1", "carol@example.com", vid, "", "2026-11-24T10:00:00Z")))
+		if r.status != 200 || r.body["partner_id"] != "pt_bob" || r.body["source"] != "invite" {
+			t.Fatalf("signup with a suspended partner's earlier click = %d %v, want bob by invite", r.status, r.body)
+		}
+		d, err := st.Attribution(ctx, "cus_s1")
+		if err != nil || len(d.Candidates) != 2 || d.Candidates[0].PartnerID != "pt_alice" || d.Candidates[0].Outcome != "suspended" {
+			t.Errorf("candidates = %+v, %v; want alice's click suspended", d.Candidates, err)
+		}
+
+		// Only the suspended partner's click and code: nobody wins.
+		r = send(t, e.h, signed(t, "msg_s2", customerBody("cus_s2", "dan@example.com", vid, "alice", "2026-11-24T10:00:00Z")))
+		if r.status != 200 || r.body["attributed"] != false || r.body["reason"] != "partner_suspended" {
+			t.Errorf("signup with only suspended touches = %d %v, want reason partner_suspended", r.status, r.body)
+		}
+		if counts, _ := st.Counts(ctx, "pt_alice"); counts.Signups != 0 {
+			t.Errorf("suspended alice signups = %d, want 0", counts.Signups)
+		}
+
+		if _, err := st.SetPartnerStatus(ctx, "pt_alice", dynamo.StatusActive); err != nil {
+			t.Fatal(err)
+		}
+		r = send(t, e.h, signed(t, "msg_s3", customerBody("cus_s3", "erin@example.com", vid, "", "2026-11-24T10:00:00Z")))
+		if r.body["partner_id"] != "pt_alice" || r.body["source"] != "click" {
+			t.Errorf("signup after reactivation = %v, want alice by click", r.body)
+		}
+	})
+}
