@@ -3,14 +3,32 @@ package awsconf
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"partnerkit/shared/config"
+)
+
+// Limits on every AWS call. DynamoDB and SES answer in milliseconds, so a
+// call that takes seconds is a stalled service: failing it well inside
+// the function's own timeout lets the API answer 503 with Retry-After
+// instead of API Gateway's error page.
+const (
+	// DialTimeout bounds opening a connection.
+	DialTimeout = time.Second
+	// ResponseTimeout bounds the wait for one attempt's response headers.
+	ResponseTimeout = 2 * time.Second
+	// CallTimeout bounds one operation, its retries included.
+	CallTimeout = 3 * time.Second
 )
 
 // Load returns the default AWS configuration (environment, then the
@@ -22,6 +40,7 @@ func Load(ctx context.Context, c config.Config) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("awsconf: loading AWS config: %w", err)
 	}
+	Bound(&cfg, CallTimeout)
 	if c.Local {
 		if cfg.Region == "" {
 			cfg.Region = "us-east-1"
@@ -42,5 +61,25 @@ func DynamoDB(cfg aws.Config, endpoint string) *dynamodb.Client {
 			// The embedded server sends no CRC32 of its answers.
 			o.DisableValidateResponseChecksum = true
 		}
+	})
+}
+
+// Bound gives every client built from cfg an HTTP client with connect,
+// handshake and response-header timeouts, and a deadline of call on each
+// operation (retries included) unless the caller's context ends sooner.
+func Bound(cfg *aws.Config, call time.Duration) {
+	cfg.HTTPClient = awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = DialTimeout
+			t.ResponseHeaderTimeout = min(ResponseTimeout, call)
+		})
+	cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("partnerkitCallTimeout",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				ctx, cancel := context.WithTimeout(ctx, call)
+				defer cancel()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
 	})
 }

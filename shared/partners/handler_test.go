@@ -203,3 +203,20 @@ func TestAttributionRoute(t *testing.T) {
 		t.Errorf("unknown customer: %d %+v, want 404", r.StatusCode, e)
 	}
 }
+
+// A store that never answers gives JSON callers a retryable 503 well
+// inside the function's timeout, not a hang.
+func TestStalledStoreAnswersUnavailable(t *testing.T) {
+	h := newHandler(t, dynamotest.Stalled(t))
+	start := time.Now()
+	var got apiError
+	r := call(t, h, request{route: "GET /partners/{id}", id: "me", sub: "u1", email: "u1@example.com"}, &got)
+	took := time.Since(start)
+	if r.StatusCode != 503 || got.Error.Code != "unavailable" || r.Headers["Retry-After"] == "" {
+		t.Errorf("profile on a stalled store = %d %+v (Retry-After %q), want 503 unavailable with Retry-After", r.StatusCode, got, r.Headers["Retry-After"])
+	}
+	// Lambda's timeout in the template is 10 s; API Gateway gives up at 30 s.
+	if took > 5*time.Second {
+		t.Errorf("answer took %v, want well inside the function's 10 s timeout", took)
+	}
+}

@@ -21,6 +21,10 @@ type Store interface {
 
 var _ Store = (*dynamo.Store)(nil)
 
+// StoreBudget bounds the store calls of one redirect (contract section 3):
+// past it the visitor gets the plain 302, uncounted, rather than waiting.
+const StoreBudget = time.Second
+
 // Handler serves /r/{code}. Build it with New; it is safe for concurrent use.
 type Handler struct {
 	store     Store
@@ -87,6 +91,9 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		return found(target.URL()), nil
 	}
 	now := h.now()
+	// However the store behaves, the visitor lands within the budget.
+	ctx, cancel := context.WithTimeout(ctx, StoreBudget)
+	defer cancel()
 	owner, err := h.owner(ctx, code, now)
 	if err != nil {
 		h.log.ErrorContext(ctx, "code lookup failed", "error", err.Error())

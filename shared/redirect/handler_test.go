@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
@@ -272,5 +273,25 @@ func BenchmarkRedirectFloor(b *testing.B) {
 		if _, err := h.Invoke(ctx, payload); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A store that accepts the connection and never answers must not hold the
+// visitor: after at most StoreBudget the visitor lands, uncounted.
+func TestStalledStoreStillRedirects(t *testing.T) {
+	b := dynamotest.Stalled(t)
+	h, _ := testHandler(t, dynamo.New(b.Client, b.Table))
+	start := time.Now()
+	r := invoke(t, h, fixture(t))
+	took := time.Since(start)
+	if got := r.Headers["Location"]; got != "https://www.example.com/pricing" {
+		t.Errorf("Location = %q, want the fixture's ?to= target without pk_vid", got)
+	}
+	if len(r.Cookies) != 0 {
+		t.Errorf("a cookie was set without a stored touch: %+v", r)
+	}
+	// The contract's bound for the whole answer when the store stalls.
+	if took > 2*time.Second {
+		t.Errorf("redirect took %v with a stalled store, want at most 2s", took)
 	}
 }
