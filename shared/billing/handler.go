@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
@@ -32,10 +34,6 @@ var _ Store = (*dynamo.Store)(nil)
 
 // Endpoint names this webhook's idempotency records.
 const Endpoint = "billing"
-
-// maxAttempts bounds retries after losing a race with a concurrent
-// delivery or a period starting to close.
-const maxAttempts = 8
 
 // Handler serves POST /webhooks/billing. It is safe for concurrent use.
 type Handler struct {
@@ -86,7 +84,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	// floor is the earliest period a new line may go to; it rises when a
 	// write finds its period closing.
 	floor := ""
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; ; attempt++ {
 		var w dynamo.WebhookResponse
 		if ev.RefundID == "" {
 			w, err = h.payment(ctx, ev, resp, floor)
@@ -103,9 +101,12 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		default:
 			return dynamo.WebhookResponse{}, err
 		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		// Lost a race on the payment: wait a jittered while, within the
+		// request's deadline, or answer 429 so the sender retries later.
+		if err := backoff.Default.Wait(ctx, attempt); err != nil {
+			return dynamo.WebhookResponse{}, fmt.Errorf("billing: recording %s: %w", ev.PaymentID, err)
+		}
 	}
-	return dynamo.WebhookResponse{}, errors.New("billing: gave up after repeated write conflicts")
 }
 
 // periodClosing carries the period after the one that began closing.

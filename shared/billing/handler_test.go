@@ -241,3 +241,48 @@ func TestManyHeldRefunds(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentDistinctRefunds: many different refunds of one payment at
+// once contend for the same item. Each is recorded or answered 429 with
+// Retry-After for its sender to retry, never 500; after the retries every
+// refund is recorded exactly once.
+func TestConcurrentDistinctRefunds(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+		billingtest.Attribute(t, st, "cus_c", "pt_c", signedUp)
+		e.Pay(t, "pay_c", "cus_c", 10000, "USD", oct)
+		const n = 50
+		var wg sync.WaitGroup
+		replies := make([]billingtest.Reply, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				replies[i] = e.Deliver(t, "", billingtest.RefundBody("pay_c", fmt.Sprintf("re_c%02d", i), 100, oct.Add(time.Duration(i)*time.Second)))
+			}()
+		}
+		wg.Wait()
+		for i, r := range replies {
+			switch {
+			case r.Status == 200:
+			case r.Status == 429 && r.Code() == "rate_limited" && r.Headers["Retry-After"] != "":
+				e.Refund(t, "pay_c", fmt.Sprintf("re_c%02d", i), 100, oct.Add(time.Duration(i)*time.Second))
+			default:
+				t.Errorf("refund %d answered %d %v, want 200, or 429 with Retry-After", i, r.Status, r.Body)
+			}
+		}
+		ls, err := st.PartnerLines(context.Background(), "pt_c", "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, l := range ls {
+			sum += l.Amount
+		}
+		// 2500 earned, half the payment refunded: 1250 reversed.
+		if len(ls) != 1+n || sum != 1250 {
+			t.Errorf("%d lines summing to %d, want %d lines summing to 1250", len(ls), sum, 1+n)
+		}
+	})
+}

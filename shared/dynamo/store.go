@@ -100,3 +100,11 @@ func (st *Store) heldItem(ctx context.Context, returned, k map[string]types.Attr
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 func timeText(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// Contended reports whether err is a write that lost to a concurrent one
+// (a cancelled or conflicting transaction), which a retry may win.
+func Contended(err error) bool {
+	var tce *types.TransactionCanceledException
+	var tc *types.TransactionConflictException
+	return errors.As(err, &tce) || errors.As(err, &tc)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"partnerkit/shared/access"
+	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
@@ -294,11 +295,13 @@ func (h *Handler) undoTouch(ctx context.Context, p dynamo.Partner, a address, at
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; ; attempt++ {
 		if err = h.Store.DeleteInviteTouch(cctx, a.hash, p.ID, at); err == nil {
 			return
 		}
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		if backoff.Default.Wait(cctx, attempt) != nil {
+			break
+		}
 	}
 	h.Log.ErrorContext(ctx, "invite touch of an unsent invite not deleted", "partner_id", p.ID, "email_hash", a.hash, "error", err.Error())
 }

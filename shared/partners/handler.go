@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"partnerkit/shared/access"
 	"partnerkit/shared/attribution"
+	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
@@ -138,9 +140,13 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		case errors.Is(err, dynamo.ErrCodeTaken) && vanity != "":
 			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "The code %q is taken; choose another.", vanity)
 		case errors.Is(err, dynamo.ErrCodeTaken):
+		case !dynamo.Contended(err):
+			return events.APIGatewayV2HTTPResponse{}, err
 		default:
 			lastErr = err
-			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+			if err := backoff.Default.Wait(ctx, attempt); err != nil {
+				return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("partners: enrolling: %w", err)
+			}
 		}
 	}
 	if lastErr == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"partnerkit/shared/attribution"
+	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
@@ -79,12 +81,14 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		if err == nil {
 			return webhook.Reply(w.Status, w.Body), nil
 		}
-		if attempt == 2 {
+		if !dynamo.Contended(err) {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		// A transaction lost to a concurrent one on the same customer:
 		// the next attempt reads the winner.
-		time.Sleep(time.Duration(attempt+1) * 25 * time.Millisecond)
+		if err := backoff.Default.Wait(ctx, attempt); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("signup: attributing %s: %w", ev.CustomerID, err)
+		}
 	}
 }
 

@@ -57,8 +57,9 @@ func (e *Env) SetNow(t time.Time) { e.now.Store(t.UnixNano()) }
 
 // Reply is a webhook answer.
 type Reply struct {
-	Status int
-	Body   map[string]any
+	Status  int
+	Headers map[string]string
+	Body    map[string]any
 }
 
 // Code is the error code of a refusal, or "".
@@ -83,7 +84,7 @@ func (e *Env) Deliver(t testing.TB, webhookID, body string) Reply {
 		Headers: map[string]string{"webhook-id": webhookID, "webhook-timestamp": strconv.FormatInt(ts, 10), "webhook-signature": sig}}
 	payload, _ := json.Marshal(ev)
 	resp := apitest.Invoke(t, e.Handler, payload)
-	r := Reply{Status: resp.StatusCode}
+	r := Reply{Status: resp.StatusCode, Headers: resp.Headers}
 	resp.DecodeBody(t, &r.Body)
 	return r
 }
