@@ -91,7 +91,8 @@ func TestSignupWebhook(t *testing.T) {
 	b := ts.enroll(ts.user("u-bob", false), "")
 	vid := ts.redirect(t, "/r/"+a.Code, nil).vid
 
-	first := ts.webhook(delivery{id: "msg_1", body: customerCreated("cus_1", "carol@example.com", vid)})
+	firstBody := customerCreated("cus_1", "carol@example.com", vid)
+	first := ts.webhook(delivery{id: "msg_1", body: firstBody})
 	got := wantOK(t, first)
 	if !got.Attributed || got.CustomerID != "cus_1" || got.PartnerID != a.PartnerID || got.Source != "click" || got.TouchedAt == "" {
 		t.Errorf("signup answer %s, want cus_1 attributed to %s by click", first.body, a.PartnerID)
@@ -101,16 +102,15 @@ func TestSignupWebhook(t *testing.T) {
 	}
 
 	t.Run("replay", func(t *testing.T) {
-		// The same delivery again, and the same webhook-id with other data
-		// or a body it would refuse: the first response, nothing changed.
-		again := ts.webhook(delivery{id: "msg_1", body: customerCreated("cus_1", "carol@example.com", vid)})
-		other := ts.webhook(delivery{id: "msg_1", body: customerCreated("cus_other", "dave@example.com", "")})
-		malformed := ts.webhook(delivery{id: "msg_1", body: `{}`})
-		for _, r := range []response{again, other, malformed} {
-			if r.StatusCode != http.StatusOK || string(r.body) != string(first.body) {
-				t.Errorf("replay of msg_1: %d %s, want 200 %s", r.StatusCode, r.body, first.body)
-			}
+		// The same delivery again (under a new timestamp, as senders
+		// retry): the first response. The same webhook-id with other data
+		// or a body it would refuse: 409. Nothing changed either way.
+		again := ts.webhook(delivery{id: "msg_1", ts: time.Now().Unix() + 1, body: firstBody})
+		if again.StatusCode != http.StatusOK || string(again.body) != string(first.body) {
+			t.Errorf("replay of msg_1: %d %s, want 200 %s", again.StatusCode, again.body, first.body)
 		}
+		wantError(t, ts.webhook(delivery{id: "msg_1", body: customerCreated("cus_other", "dave@example.com", "")}), http.StatusConflict, "conflict")
+		wantError(t, ts.webhook(delivery{id: "msg_1", body: `{}`}), http.StatusConflict, "conflict")
 		wantError(t, ts.api(http.MethodGet, "/customers/cus_other/attribution", admin, ""), http.StatusNotFound, "not_found")
 	})
 

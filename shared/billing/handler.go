@@ -67,12 +67,13 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
+	hash := dynamo.BodyHash(body)
 	ev, err := Decode(body, h.Now())
 	if err != nil {
-		// A webhook-id already answered gets its first response whatever
-		// the body holds now; only refused bodies pay for this read.
+		// A webhook-id already answered is judged by its first body, not
+		// by this one's parse; only refused bodies pay for this read.
 		if w, ok, lerr := h.Store.FirstResponse(ctx, Endpoint, id); lerr != nil || ok {
-			return w, lerr
+			return replay(id, hash, w, lerr)
 		}
 		return dynamo.WebhookResponse{}, err
 	}
@@ -80,7 +81,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
-	resp := dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, Status: http.StatusOK, Body: string(out)}
+	resp := dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash, Status: http.StatusOK, Body: string(out)}
 	// floor is the earliest period a new line may go to; it rises when a
 	// write finds its period closing.
 	floor := ""
@@ -94,7 +95,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		var closing periodClosing
 		switch {
 		case err == nil, errors.Is(err, dynamo.ErrWebhookReplayed):
-			return w, nil
+			return replay(id, hash, w, nil)
 		case errors.As(err, &closing):
 			floor = closing.next
 		case errors.Is(err, dynamo.ErrPaymentChanged):
@@ -107,6 +108,16 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 			return dynamo.WebhookResponse{}, fmt.Errorf("billing: recording %s: %w", ev.PaymentID, err)
 		}
 	}
+}
+
+// replay passes on w, the response stored under id, unless it was stored
+// for another body than the one hashing to hash. Every response this
+// delivery saves carries its hash, so only another delivery's is refused.
+func replay(id string, hash []byte, w dynamo.WebhookResponse, err error) (dynamo.WebhookResponse, error) {
+	if err == nil && !w.Answers(hash) {
+		return dynamo.WebhookResponse{}, webhook.Reused(id)
+	}
+	return w, err
 }
 
 // periodClosing carries the period after the one that began closing.

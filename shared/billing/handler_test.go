@@ -44,8 +44,10 @@ func TestPaymentsAndRefunds(t *testing.T) {
 		if r.Status != 200 || fmt.Sprint(r.Body) != "map[payment_id:pay_1 recorded:true]" {
 			t.Fatalf("payment = %d %v", r.Status, r.Body)
 		}
-		// Replays: same webhook-id, or the same payment under another id.
-		if r := e.Deliver(t, "msg_pay", billingtest.PaymentBody("pay_1", "cus_1", 1, "usd", oct)); r.Status != 200 || fmt.Sprint(r.Body) != "map[payment_id:pay_1 recorded:true]" {
+		// Replays: same webhook-id and body, or the same payment under
+		// another id (TestBillingWebhookIDReuse has the id with other
+		// bodies).
+		if r := e.Deliver(t, "msg_pay", billingtest.PaymentBody("pay_1", "cus_1", 9999, "usd", oct)); r.Status != 200 || fmt.Sprint(r.Body) != "map[payment_id:pay_1 recorded:true]" {
 			t.Errorf("replay of msg_pay = %d %v, want the first response", r.Status, r.Body)
 		}
 		if r := e.Deliver(t, "", billingtest.PaymentBody("pay_1", "cus_1", 9999, "USD", oct)); r.Status != 200 || fmt.Sprint(r.Body) != "map[payment_id:pay_1 recorded:true]" {
@@ -238,6 +240,66 @@ func TestManyHeldRefunds(t *testing.T) {
 		e.Pay(t, "pay_h", "cus_h", 100000, "USD", oct)
 		if got := lines(t, st, "pt_h", "2026-10"); len(got) != 1+dynamo.MaxHeldRefunds {
 			t.Errorf("%d lines, want the commission and %d reversals", len(got), dynamo.MaxHeldRefunds)
+		}
+	})
+}
+
+// TestBillingWebhookIDReuse: a webhook-id seen before answers its first
+// response again for the same raw body and 409 conflict for any other,
+// changing nothing either way.
+func TestBillingWebhookIDReuse(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(time.Minute), 2500, 0)
+		billingtest.Attribute(t, st, "cus_1", "pt_a", signedUp)
+		const id = "evt_pay.retry-1"
+		body := billingtest.PaymentBody("pay_1", "cus_1", 9999, "USD", oct)
+		if r := e.Deliver(t, id, body); r.Status != 200 {
+			t.Fatalf("first delivery = %d %v", r.Status, r.Body)
+		}
+		// A response stored before bodies were hashed has no hash: it
+		// answers whatever body comes under its id, as it did then.
+		legacy := dynamo.WebhookResponse{Endpoint: "billing", ID: "msg_legacy", Status: 200, Body: `{"payment_id":"pay_old","recorded":true}`}
+		if _, err := st.SaveWebhookResponse(ctx, legacy, oct); err != nil {
+			t.Fatal(err)
+		}
+
+		tests := []struct {
+			name, id, body string
+			status         int
+			want           string // the answer's body, or its error code
+		}{
+			{"same body", id, body, 200, "map[payment_id:pay_1 recorded:true]"},
+			{"other amount", id, billingtest.PaymentBody("pay_1", "cus_1", 1, "USD", oct), 409, "conflict"},
+			{"other payment", id, billingtest.PaymentBody("pay_2", "cus_1", 5000, "USD", oct), 409, "conflict"},
+			{"a refund", id, billingtest.RefundBody("pay_1", "re_1", 100, oct.Add(time.Second)), 409, "conflict"},
+			{"a body it would refuse", id, `{"type":`, 409, "conflict"},
+			{"stored without a hash", "msg_legacy", billingtest.PaymentBody("pay_3", "cus_1", 5000, "USD", oct), 200, "map[payment_id:pay_old recorded:true]"},
+			{"stored without a hash, refused body", "msg_legacy", `{"type":`, 200, "map[payment_id:pay_old recorded:true]"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := e.Deliver(t, tt.id, tt.body)
+				got := fmt.Sprint(r.Body)
+				if r.Code() != "" {
+					got = r.Code()
+				}
+				if r.Status != tt.status || got != tt.want {
+					t.Errorf("got %d %s, want %d %s", r.Status, got, tt.status, tt.want)
+				}
+			})
+		}
+
+		// Nothing changed: one commission line, and no other payment or
+		// refund recorded.
+		if got, want := lines(t, st, "pt_a", "2026-10"), []string{"c_pay_1:USD:2500"}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("lines = %v, want %v", got, want)
+		}
+		for _, p := range []string{"pay_2", "pay_3"} {
+			if lk, err := st.LookupBilling(ctx, "x", p, "re_1", ""); err != nil || lk.Payment != nil || lk.Refund != nil {
+				t.Errorf("%s: payment %+v, refund %+v, %v; want none recorded", p, lk.Payment, lk.Refund, err)
+			}
 		}
 	})
 }

@@ -1,7 +1,9 @@
 package dynamo
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,9 +23,30 @@ const WebhookTTL = 7 * 24 * time.Hour
 type WebhookResponse struct {
 	Endpoint string // "signup", "billing"
 	ID       string // webhook-id
+	// BodyHash is the delivery's raw body hashed by BodyHash, so an id
+	// reused with another body is told apart. Responses stored before it
+	// was kept have none.
+	BodyHash []byte
 	Status   int
 	Body     string
 }
+
+// BodyHash is the SHA-256 of a delivery's raw body, kept with its first
+// response.
+func BodyHash(body []byte) []byte {
+	h := sha256.Sum256(body)
+	return h[:]
+}
+
+// Answers reports whether r may answer a delivery of the body hashing to
+// hash under r's webhook-id: the same body, or any body when r was stored
+// without a hash, so responses kept before hashes were keep replaying.
+func (r WebhookResponse) Answers(hash []byte) bool {
+	return len(r.BodyHash) == 0 || bytes.Equal(r.BodyHash, hash)
+}
+
+// attrBodyHash holds WebhookResponse.BodyHash.
+const attrBodyHash = "body_sha256"
 
 func webhookKey(endpoint, id string) map[string]types.AttributeValue {
 	return key("WEBHOOK#"+endpoint+"#"+id, "WEBHOOK")
@@ -33,6 +56,9 @@ func webhookItem(r WebhookResponse, now time.Time) map[string]types.AttributeVal
 	item := webhookKey(r.Endpoint, r.ID)
 	item["status"] = n(strconv.Itoa(r.Status))
 	item["body"] = s(r.Body)
+	if len(r.BodyHash) > 0 {
+		item[attrBodyHash] = &types.AttributeValueMemberB{Value: r.BodyHash}
+	}
 	item[attrExpires] = n(strconv.FormatInt(now.Add(WebhookTTL).Unix(), 10))
 	return item
 }
@@ -42,7 +68,11 @@ func webhookFrom(endpoint, id string, item map[string]types.AttributeValue) (Web
 	if err != nil || status == 0 {
 		return WebhookResponse{}, false
 	}
-	return WebhookResponse{Endpoint: endpoint, ID: id, Status: int(status), Body: str(item, "body")}, true
+	w := WebhookResponse{Endpoint: endpoint, ID: id, Status: int(status), Body: str(item, "body")}
+	if h, ok := item[attrBodyHash].(*types.AttributeValueMemberB); ok {
+		w.BodyHash = h.Value
+	}
+	return w, true
 }
 
 func webhookPut(st *Store, r WebhookResponse, now time.Time) *types.Put {

@@ -59,17 +59,18 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	hash := dynamo.BodyHash(body)
 	ev, err := Decode(body)
 	if err != nil {
-		// A webhook-id already answered gets its first response whatever
-		// the body now holds: replay comes before parsing. Only refused
+		// A webhook-id already answered is judged by its first body, not
+		// by this one's parse: replay comes before parsing. Only refused
 		// bodies pay for this extra read.
 		w, seen, lerr := h.Store.FirstResponse(ctx, Endpoint, id)
 		if lerr != nil {
 			return events.APIGatewayV2HTTPResponse{}, lerr
 		}
 		if seen {
-			return webhook.Reply(w.Status, w.Body), nil
+			return replay(id, hash, w)
 		}
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -77,9 +78,9 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	now := h.Now()
 
 	for attempt := 0; ; attempt++ {
-		w, err := h.attribute(ctx, id, ev, emailHash, now)
+		w, err := h.attribute(ctx, id, hash, ev, emailHash, now)
 		if err == nil {
-			return webhook.Reply(w.Status, w.Body), nil
+			return replay(id, hash, w)
 		}
 		if !dynamo.Contended(err) {
 			return events.APIGatewayV2HTTPResponse{}, err
@@ -92,9 +93,19 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	}
 }
 
+// replay answers w, the response stored under id, unless it was stored for
+// another body than the one hashing to hash. Every response this
+// delivery saves carries its hash, so only another delivery's is refused.
+func replay(id string, hash []byte, w dynamo.WebhookResponse) (events.APIGatewayV2HTTPResponse, error) {
+	if !w.Answers(hash) {
+		return events.APIGatewayV2HTTPResponse{}, webhook.Reused(id)
+	}
+	return webhook.Reply(w.Status, w.Body), nil
+}
+
 // attribute returns the response to give: the delivery's first response,
 // the customer's existing attribution, or a new decision, saved.
-func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash string, now time.Time) (dynamo.WebhookResponse, error) {
+func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Event, emailHash string, now time.Time) (dynamo.WebhookResponse, error) {
 	lk, err := h.Store.LookupSignup(ctx, dynamo.SignupKeys{
 		WebhookID: id, CustomerID: ev.CustomerID, VisitorID: ev.VisitorID, EmailHash: emailHash, Code: ev.Code,
 	})
@@ -105,7 +116,7 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 		return *lk.Replay, nil
 	}
 	if lk.Existing != nil {
-		return h.Store.SaveWebhookResponse(ctx, h.response(id, *lk.Existing), now)
+		return h.Store.SaveWebhookResponse(ctx, h.response(id, hash, *lk.Existing), now)
 	}
 
 	var touches []attribution.Touch
@@ -138,7 +149,7 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}
 	d := attribution.Decide(signup, touches, h.Window)
 
-	saved, ok, w, err := h.Store.SaveAttribution(ctx, d, signup, emailHash, h.response(id, d), now)
+	saved, ok, w, err := h.Store.SaveAttribution(ctx, d, signup, emailHash, h.response(id, hash, d), now)
 	switch {
 	case errors.Is(err, dynamo.ErrWebhookReplayed):
 		return w, nil
@@ -149,13 +160,13 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 	}
 	// Another delivery attributed this customer first: answer with its
 	// decision, and keep that as this delivery's response.
-	return h.Store.SaveWebhookResponse(ctx, h.response(id, saved), now)
+	return h.Store.SaveWebhookResponse(ctx, h.response(id, hash, saved), now)
 }
 
-func (h *Handler) response(id string, d attribution.Decision) dynamo.WebhookResponse {
+func (h *Handler) response(id string, hash []byte, d attribution.Decision) dynamo.WebhookResponse {
 	body, err := json.Marshal(Result(d, false))
 	if err != nil {
 		panic("signup: encoding a result: " + err.Error())
 	}
-	return dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, Status: http.StatusOK, Body: string(body)}
+	return dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash, Status: http.StatusOK, Body: string(body)}
 }

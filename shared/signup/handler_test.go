@@ -3,6 +3,7 @@ package signup
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -132,16 +133,10 @@ func TestSignupAttribution(t *testing.T) {
 			t.Fatalf("signup = %d %v, want 200 %v", r.status, r.body, want)
 		}
 
-		// The same webhook-id again, even with another body: the first
-		// response, nothing changed.
-		again := signed(t, "msg_1", customerBody("cus_1", "carol@example.com", "", "bob-code", "2026-11-24T10:15:59Z"))
-		if r := send(t, e.h, again); r.status != 200 || fmt.Sprint(r.body) != fmt.Sprint(want) {
+		// The same delivery again: the first response, nothing changed
+		// (TestSignupWebhookIDReuse has the id with other bodies).
+		if r := send(t, e.h, first); r.status != 200 || fmt.Sprint(r.body) != fmt.Sprint(want) {
 			t.Errorf("replay = %d %v, want the first response", r.status, r.body)
-		}
-		// Replay comes before parsing: a body this endpoint would refuse
-		// still gets the first response under a seen webhook-id.
-		if r := send(t, e.h, signed(t, "msg_1", `{"type":"customer.deleted"}`)); r.status != 200 || fmt.Sprint(r.body) != fmt.Sprint(want) {
-			t.Errorf("replay with a malformed body = %d %v, want the first response", r.status, r.body)
 		}
 		// Another delivery for the same customer naming another partner's
 		// code: the attribution never changes.
@@ -290,6 +285,64 @@ func TestConcurrentSignups(t *testing.T) {
 		}
 		if signups != 1 {
 			t.Errorf("signups counted %d times, want once", signups)
+		}
+	})
+}
+
+// TestSignupWebhookIDReuse: a webhook-id seen before answers its first
+// response again for the same raw body and 409 conflict for any other,
+// changing nothing either way.
+func TestSignupWebhookIDReuse(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := newEnv(t, st, st)
+		enroll(t, st, "pt_alice", "alice", "alice@example.com")
+		const id = "evt_1.retry-1"
+		body := customerBody("cus_1", "carol@example.com", "", "alice", "2026-11-24T10:15:00Z")
+		first := send(t, e.h, signed(t, id, body))
+		if first.status != 200 || first.body["partner_id"] != "pt_alice" {
+			t.Fatalf("first delivery = %d %v, want 200 attributed to pt_alice", first.status, first.body)
+		}
+		// A response stored before bodies were hashed has no hash: it
+		// answers whatever body comes under its id, as it did then.
+		legacy := dynamo.WebhookResponse{Endpoint: Endpoint, ID: "msg_legacy", Status: 200, Body: `{"attributed":false,"customer_id":"cus_old","reason":"no_touch"}`}
+		if _, err := st.SaveWebhookResponse(ctx, legacy, testNow); err != nil {
+			t.Fatal(err)
+		}
+
+		tests := []struct {
+			name, id, body string
+			status         int
+			want           string // the answer's body, or its error code
+		}{
+			{"same body", id, body, 200, fmt.Sprint(first.body)},
+			{"other customer", id, customerBody("cus_2", "dave@example.com", "", "alice", "2026-11-24T10:15:00Z"), 409, "conflict"},
+			{"same customer, other data", id, customerBody("cus_1", "carol@example.com", "", "", "2026-11-24T10:15:00Z"), 409, "conflict"},
+			{"same JSON, other bytes", id, body + "\n", 409, "conflict"},
+			{"a body it would refuse", id, `{"type":"customer.deleted"}`, 409, "conflict"},
+			{"stored without a hash", "msg_legacy", body, 200, "map[attributed:false customer_id:cus_old reason:no_touch]"},
+			{"stored without a hash, refused body", "msg_legacy", `{"type":`, 200, "map[attributed:false customer_id:cus_old reason:no_touch]"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := send(t, e.h, signed(t, tt.id, tt.body))
+				got := fmt.Sprint(r.body)
+				if errObj, ok := r.body["error"].(map[string]any); ok {
+					got = fmt.Sprint(errObj["code"])
+				}
+				if r.status != tt.status || got != tt.want {
+					t.Errorf("got %d %s, want %d %s", r.status, got, tt.status, tt.want)
+				}
+			})
+		}
+
+		// Nothing changed: cus_2 is unknown and alice has one signup.
+		if _, err := st.Attribution(ctx, "cus_2"); !errors.Is(err, dynamo.ErrNotFound) {
+			t.Errorf("Attribution(cus_2) err = %v, want ErrNotFound", err)
+		}
+		if c, err := st.Counts(ctx, "pt_alice"); err != nil || c.Signups != 1 {
+			t.Errorf("alice signups = %d, %v; want 1", c.Signups, err)
 		}
 	})
 }

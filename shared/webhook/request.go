@@ -21,6 +21,13 @@ func (v *Verifier) Open(req *events.APIGatewayV2HTTPRequest) (id string, body []
 	return id, body, nil
 }
 
+// Reused is the error for a webhook-id delivered again with another body:
+// 409, as a reused idempotency key is, since answering the first response
+// would silently drop the new event.
+func Reused(id string) error {
+	return httpapi.Errorf(httpapi.CodeConflict, "Webhook-id %q was already delivered with a different body.", id)
+}
+
 // Reply is the HTTP response for a webhook's stored or new answer.
 func Reply(status int, body string) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{

@@ -17,7 +17,11 @@ import (
 const Tolerance = 5 * time.Minute
 
 // maxIDLen bounds webhook-id; ids are stored as idempotency keys.
-const maxIDLen = 256
+const maxIDLen = 255
+
+// maxTimestampLen is enough digits for any int64, so longer timestamps
+// are refused before parsing.
+const maxTimestampLen = 19
 
 // ErrInvalidSignature is returned for every refused delivery: missing or
 // malformed headers, stale timestamps and signatures that do not match.
@@ -66,7 +70,7 @@ func NewVerifier(secrets []string, now func() time.Time) (*Verifier, error) {
 
 // Verify checks a delivery on its raw body, before anything parses it.
 func (v *Verifier) Verify(id, timestamp, signatures string, body []byte) error {
-	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, ".\r\n") {
+	if !validID(id) || !digits(timestamp) {
 		return ErrInvalidSignature
 	}
 	ts, err := strconv.ParseInt(timestamp, 10, 64)
@@ -89,6 +93,34 @@ func (v *Verifier) Verify(id, timestamp, signatures string, body []byte) error {
 		}
 	}
 	return ErrInvalidSignature
+}
+
+// validID reports whether id is 1-255 printable ASCII characters without
+// spaces: '.' and ':' included, as Standard Webhooks senders make them.
+func validID(id string) bool {
+	if id == "" || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// digits reports whether s is plain decimal digits: strconv.ParseInt
+// alone also takes a sign ("+1614265330").
+func digits(s string) bool {
+	if s == "" || len(s) > maxTimestampLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxSignatures bounds the work one header can ask for.

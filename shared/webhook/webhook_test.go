@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,53 @@ func TestSpecVector(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHeaderForms: a webhook-id is 1-255 printable ASCII characters
+// without spaces, as the Standard Webhooks libraries make them; a
+// timestamp is plain decimal digits. Each case is signed correctly, so
+// only the header's form decides.
+func TestHeaderForms(t *testing.T) {
+	v := specVerifier(t, 0, specSecret)
+	tests := []struct {
+		name, id, ts string
+		wantErr      bool
+	}{
+		{"dotted id", "evt_1.retry-1", specTimestamp, false},
+		{"colon and underscore", "msg:2024_01-x", specTimestamp, false},
+		{"every printable character", "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", specTimestamp, false},
+		{"255 characters", strings.Repeat("a", 255), specTimestamp, false},
+		{"256 characters", strings.Repeat("a", 256), specTimestamp, true},
+		{"space in id", "msg 1", specTimestamp, true},
+		{"tab in id", "msg\t1", specTimestamp, true},
+		{"newline in id", "msg\n1", specTimestamp, true},
+		{"DEL in id", "msg\x7f", specTimestamp, true},
+		{"non-ASCII id", "msg_é", specTimestamp, true},
+		{"plus timestamp", specID, "+" + specTimestamp, true},
+		{"minus timestamp", specID, "-" + specTimestamp, true},
+		{"spaced timestamp", specID, " " + specTimestamp, true},
+		{"empty timestamp", specID, "", true},
+		{"timestamp overflow", specID, strings.Repeat("9", 30), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig := signRaw(specSecret, tt.id, tt.ts, specBody)
+			err := v.Verify(tt.id, tt.ts, sig, []byte(specBody))
+			if got, want := err != nil, tt.wantErr; got != want {
+				t.Errorf("Verify(%q, %q) = %v, want error %v", tt.id, tt.ts, err, want)
+			}
+		})
+	}
+}
+
+// signRaw signs the header values exactly as given, so a test can offer a
+// correctly signed header of any form.
+func signRaw(secret, id, ts, body string) string {
+	key, err := ParseSecret(secret)
+	if err != nil {
+		panic(err)
+	}
+	return "v1," + base64.StdEncoding.EncodeToString(mac(key, id, ts, []byte(body)))
 }
 
 func TestSecrets(t *testing.T) {
