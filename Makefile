@@ -4,7 +4,7 @@
 GO        ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w"
 LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS = redirect partners signup billing accrual invites unsubscribe
+FUNCTIONS = redirect partners signup billing accrual invites unsubscribe center
 
 .PHONY: run test bench coldstart build fmt vet clean
 
@@ -57,3 +57,6 @@ build-InvitesFunction:
 
 build-UnsubscribeFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/unsubscribe
+
+build-CenterFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/center

@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/accrual"
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/billing"
+	"partnerkit/shared/center"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/invites"
@@ -35,6 +36,7 @@ var functions = map[string]lambdamain.Builder{
 	"AccrualFunction":     accrual.FromConfig,
 	"InvitesFunction":     invites.FromConfig,
 	"UnsubscribeFunction": unsubscribe.FromConfig,
+	"CenterFunction":      center.FromConfig,
 }
 
 // stack is the local stack: the gateway in front of every function.

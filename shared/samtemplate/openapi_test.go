@@ -107,9 +107,11 @@ func TestOpenAPIMatchesTemplate(t *testing.T) {
 		}
 	}
 
+	// OpenAPI has no greedy parameters: API Gateway's {file+} is {file}
+	// there, its description saying it spans several segments.
 	want := map[string]bool{}
 	for _, r := range routes {
-		want[r.Method+" "+r.Path] = r.Public
+		want[r.Method+" "+strings.ReplaceAll(r.Path, "+}", "}")] = r.Public
 	}
 	for route, public := range want {
 		g, ok := got[route]

@@ -1,0 +1,867 @@
+// <partnerkit-center>: the Partner Center and, for admins, the console.
+// A web component with no dependencies: it renders into its shadow root
+// with DOM calls (never HTML strings built from data), calls the JSON API
+// of the deployment it was loaded from with the caller's JWT, and keeps
+// that token in memory only.
+
+const HERE = new URL(import.meta.url);
+const API = new URL('..', HERE); // PUBLIC_BASE_URL/: the app lives at /center/
+const VERSION = HERE.searchParams.get('v') || '';
+const CSS = new URL(`center.css${VERSION ? `?v=${VERSION}` : ''}`, HERE).href;
+const ADMIN_SCOPE = 'partners:admin';
+
+// ISO 4217 minor units that differ from 2 (the ledger's table).
+const EXPONENTS = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
+  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, CLF: 4, UYW: 4,
+};
+
+const INVITE_STATUS = {
+  sent: 'Invite sent',
+  already_referred: 'Already referred by a partner',
+  suppressed: 'Unsubscribed from invites',
+  invalid: 'Not a valid email address',
+  duplicate: 'Listed twice',
+  quota_exceeded: 'Daily invite limit reached',
+  self: 'That is your own address',
+  failed: 'Could not be sent; try again later',
+};
+
+const STATEMENT_STATUS = {
+  payable: 'Payable', paid: 'Paid', carried_forward: 'Carried forward', on_hold: 'On hold',
+};
+
+const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
+
+const OUTCOME = {
+  won: 'Won', later: 'Later touch', out_of_window: 'Outside the window', self_referral: 'Self-referral',
+  suspended: 'Partner suspended', overridden: 'Overridden',
+};
+
+const REASON = {
+  no_touch: 'no partner referred this customer',
+  out_of_window: 'every referral was outside the attribution window',
+  self_referral: 'the only referrals were the customer’s own',
+  partner_suspended: 'the referring partners are suspended',
+};
+
+// ---------------------------------------------------------------- helpers
+
+// h builds an element: h('p', {class: 'x', onclick: f}, 'text', child).
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+function money(minor, currency) {
+  const exp = EXPONENTS[currency] ?? 2;
+  try {
+    return new Intl.NumberFormat(undefined, {
+      style: 'currency', currency, minimumFractionDigits: exp, maximumFractionDigits: exp,
+    }).format(minor / 10 ** exp);
+  } catch {
+    return `${(minor / 10 ** exp).toFixed(exp)} ${currency}`;
+  }
+}
+
+// moneyList shows {"USD": 2475, "EUR": 100} as one line per currency.
+function moneyList(map) {
+  const entries = Object.entries(map || {}).filter(([, v]) => v !== 0);
+  if (entries.length === 0) return [h('span', { class: 'zero' }, '0')];
+  return entries.sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => h('span', { class: 'amount' }, money(v, c)));
+}
+
+const count = (n) => new Intl.NumberFormat().format(n ?? 0);
+
+function dateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+function date(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(d);
+}
+
+// day formats a UTC calendar day (YYYY-MM-DD) without shifting it.
+function day(ymd, style = { month: 'short', day: 'numeric' }) {
+  return new Intl.DateTimeFormat(undefined, { ...style, timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
+}
+
+function monthLabel(period) {
+  return new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(`${period}-01T00:00:00Z`));
+}
+
+function previousMonth() {
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 7);
+}
+
+// claims reads the JWT's payload for display only; the API checks it.
+function claims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4)));
+  } catch {
+    return {};
+  }
+}
+
+function isAdmin(c) {
+  const scope = Array.isArray(c.scope) ? c.scope : String(c.scope || '').split(/\s+/);
+  const scp = Array.isArray(c.scp) ? c.scp : [];
+  return scope.includes(ADMIN_SCOPE) || scp.includes(ADMIN_SCOPE);
+}
+
+class APIError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// table renders rows under a caption; wide tables scroll on their own,
+// reachable by keyboard.
+function table(caption, headers, rows, { numeric = [] } = {}) {
+  return h('div', { class: 'scroll', role: 'region', 'aria-label': caption, tabindex: 0 },
+    h('table', {},
+      h('caption', { class: 'sr-only' }, caption),
+      h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { scope: 'col', class: numeric.includes(i) ? 'num' : null }, t)))),
+      h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { class: numeric.includes(i) ? 'num' : null }, c)))))));
+}
+
+function empty(text, hint) {
+  return h('div', { class: 'empty' }, h('p', {}, text), hint ? h('p', { class: 'muted' }, hint) : null);
+}
+
+function badge(status) {
+  return h('span', { class: `badge badge-${status}` }, STATEMENT_STATUS[status] || status.replace(/_/g, ' '));
+}
+
+// ---------------------------------------------------------------- element
+
+class PartnerkitCenter extends HTMLElement {
+  static observedAttributes = ['token'];
+
+  #token = '';
+  #claims = {};
+  #root;
+  #nav;
+  #view;
+  #live;
+  #route = { name: 'partner', id: 'me' };
+  #seq = 0;
+
+  constructor() {
+    super();
+    this.#root = this.attachShadow({ mode: 'open' });
+    this.#nav = h('nav', { class: 'nav', 'aria-label': 'Partner Center sections', hidden: true });
+    this.#view = h('div', { class: 'view' });
+    this.#live = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+    this.#root.append(
+      h('link', { rel: 'stylesheet', href: CSS }),
+      h('div', { class: 'pk' },
+        h('header', { class: 'bar' }, h('p', { class: 'brand' }, 'Partner Center'), this.#nav),
+        this.#view, this.#live),
+    );
+  }
+
+  get token() { return this.#token; }
+
+  set token(value) {
+    this.#token = String(value || '');
+    this.#claims = this.#token ? claims(this.#token) : {};
+    this.#route = { name: 'partner', id: 'me' };
+    if (this.isConnected) this.#render();
+  }
+
+  attributeChangedCallback(name, _old, value) {
+    if (name === 'token' && value !== this.#token) this.token = value;
+  }
+
+  connectedCallback() { this.#render(); }
+
+  // ------------------------------------------------------------ plumbing
+
+  async #api(method, path, { body, accept = 'application/json', raw = false } = {}) {
+    let res;
+    try {
+      res = await fetch(new URL(path.replace(/^\//, ''), API), {
+        method,
+        headers: {
+          Accept: accept,
+          Authorization: `Bearer ${this.#token}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch {
+      throw new APIError(0, 'network', 'The Partner Center could not reach the server. Check your connection and try again.');
+    }
+    if (res.status === 401) throw new APIError(401, 'unauthorized', 'Your sign-in has expired.');
+    if (!res.ok) {
+      let code = 'error';
+      let message = `The server answered ${res.status}.`;
+      try {
+        const j = await res.json();
+        code = j.error?.code || code;
+        message = j.error?.message || message;
+      } catch { /* not JSON: keep the generic message */ }
+      throw new APIError(res.status, code, message);
+    }
+    return raw ? res : res.json();
+  }
+
+  #announce(text) {
+    this.#live.textContent = '';
+    // A fresh text node makes screen readers repeat equal messages.
+    setTimeout(() => { this.#live.textContent = text; }, 50);
+  }
+
+  #go(route) {
+    this.#route = route;
+    this.#render();
+  }
+
+  #show(...nodes) {
+    this.#view.replaceChildren(...nodes);
+  }
+
+  // #guard runs a view's loader; a newer navigation wins over a late answer.
+  async #guard(load) {
+    const seq = ++this.#seq;
+    try {
+      const nodes = await load();
+      if (seq === this.#seq) this.#show(...nodes);
+    } catch (err) {
+      if (seq === this.#seq) this.#show(this.#failure(err));
+    }
+    if (seq === this.#seq) this.#view.querySelector('h1')?.focus({ preventScroll: true });
+  }
+
+  #failure(err) {
+    if (err.status === 401) return this.#signedOut('Your sign-in has expired. Open the Partner Center again from your account to continue.');
+    const title = err.status === 403 ? 'Not available to you' : err.status === 404 ? 'Not found' : 'Something went wrong';
+    return h('section', { class: 'card', 'aria-labelledby': 'err-title' },
+      h('h1', { id: 'err-title', tabindex: -1 }, title),
+      h('p', { class: 'error', role: 'alert' }, err.message),
+      h('button', { type: 'button', class: 'secondary', onclick: () => this.#render() }, 'Try again'));
+  }
+
+  #signedOut(text) {
+    this.#nav.hidden = true;
+    return h('section', { class: 'card signin', 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title', tabindex: -1 }, 'Sign in to see your Partner Center'),
+      h('p', {}, text));
+  }
+
+  #loading(label) {
+    return h('div', { class: 'loading', 'aria-busy': 'true' },
+      h('h1', { class: 'sr-only', tabindex: -1 }, label),
+      h('div', { class: 'skeleton tall' }), h('div', { class: 'skeleton' }), h('div', { class: 'skeleton' }));
+  }
+
+  #renderNav() {
+    const admin = isAdmin(this.#claims);
+    this.#nav.hidden = !admin;
+    if (!admin) return;
+    const items = [
+      ['partner', 'My dashboard', { name: 'partner', id: 'me' }],
+      ['partners', 'Partners', { name: 'partners' }],
+      ['payouts', 'Payouts', { name: 'payouts' }],
+      ['attribution', 'Attribution', { name: 'attribution' }],
+    ];
+    const current = this.#route.name === 'partner' && this.#route.id !== 'me' ? 'partners' : this.#route.name;
+    this.#nav.replaceChildren(h('ul', {}, items.map(([name, label, route]) => h('li', {},
+      h('button', { type: 'button', 'aria-current': name === current ? 'page' : null, onclick: () => this.#go(route) }, label)))));
+  }
+
+  #render() {
+    if (!this.#token) {
+      this.#show(this.#signedOut('Open the Partner Center from your account in the app: it signs you in for you.'));
+      return;
+    }
+    if (typeof this.#claims.exp === 'number' && this.#claims.exp * 1000 < Date.now()) {
+      this.#show(this.#signedOut('Your sign-in has expired. Open the Partner Center again from your account to continue.'));
+      return;
+    }
+    this.#renderNav();
+    const r = this.#route;
+    switch (r.name) {
+      case 'partners': this.#show(this.#loading('Partners')); this.#guard(() => this.#partnersView(r)); break;
+      case 'payouts': this.#show(this.#loading('Payouts')); this.#guard(() => this.#payoutsView(r)); break;
+      case 'attribution': this.#guard(() => this.#attributionView(r)); break;
+      default: this.#show(this.#loading('Loading your Partner Center')); this.#guard(() => this.#partnerView(r.id));
+    }
+  }
+
+  // ------------------------------------------------------------ partner
+
+  async #partnerView(id) {
+    let p;
+    try {
+      p = await this.#api('GET', `/partners/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (err.status === 404 && id === 'me') return [this.#enrollView()];
+      throw err;
+    }
+    const own = id === 'me';
+    const [activity, customers] = await Promise.all([
+      this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/activity`).catch((err) => err),
+      this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/customers?limit=25`).catch((err) => err),
+    ]);
+    return [
+      this.#linkSection(p, own),
+      this.#statsSection(p),
+      this.#chartSection(activity),
+      own ? this.#inviteSection() : null,
+      this.#earningsSection(p),
+      this.#customersSection(p, customers),
+    ].filter(Boolean);
+  }
+
+  #enrollView() {
+    const status = h('p', { class: 'error', role: 'alert', hidden: true });
+    const button = h('button', {
+      type: 'button',
+      onclick: async () => {
+        button.disabled = true;
+        button.textContent = 'Joining…';
+        try {
+          await this.#api('POST', '/partners', { body: {} });
+          this.#announce('You are now a partner.');
+          this.#render();
+        } catch (err) {
+          status.hidden = false;
+          status.textContent = err.message;
+          button.disabled = false;
+          button.textContent = 'Become a partner';
+        }
+      },
+    }, 'Become a partner');
+    return h('section', { class: 'card hero', 'aria-labelledby': 'enroll-title' },
+      h('h1', { id: 'enroll-title', tabindex: -1 }, 'Earn by sharing what you use'),
+      h('p', {}, 'Get your own referral link. When people you refer become paying customers, you earn a share of what they pay, every month they stay.'),
+      button, status);
+  }
+
+  #linkSection(p, own) {
+    const copied = h('span', { class: 'copied', 'aria-hidden': 'true' });
+    const copy = h('button', {
+      type: 'button',
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(p.link);
+          copied.textContent = 'Copied';
+          this.#announce('Link copied to the clipboard.');
+        } catch {
+          copied.textContent = 'Select the link and copy it';
+          this.#announce('Copying is blocked here: select the link and copy it.');
+        }
+        setTimeout(() => { copied.textContent = ''; }, 4000);
+      },
+    }, 'Copy link');
+    const title = own ? 'Your referral link' : `Partner ${p.code}`;
+    const admin = !own && isAdmin(this.#claims) ? this.#statusControl(p) : null;
+    return h('section', { class: 'card', 'aria-labelledby': 'link-title' },
+      h('div', { class: 'titlebar' },
+        h('h1', { id: 'link-title', tabindex: -1 }, title),
+        p.status === 'suspended' ? h('span', { class: 'badge badge-on_hold' }, 'Suspended') : null),
+      !own ? h('p', { class: 'muted' }, [p.name, p.email].filter(Boolean).join(' · ') || p.partner_id) : null,
+      h('div', { class: 'linkbox' }, h('code', { class: 'link' }, p.link), h('div', { class: 'copyrow' }, copy, copied)),
+      h('p', { class: 'muted' }, own
+        ? 'Share it anywhere. People who sign up after following it are credited to you.'
+        : 'The partner’s referral link.'),
+      admin);
+  }
+
+  #statusControl(p) {
+    const suspended = p.status === 'suspended';
+    const msg = h('p', { class: 'error', role: 'alert', hidden: true });
+    const button = h('button', {
+      type: 'button',
+      class: suspended ? null : 'danger',
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          await this.#api('PATCH', `/partners/${encodeURIComponent(p.partner_id)}`, { body: { status: suspended ? 'active' : 'suspended' } });
+          this.#announce(suspended ? `Partner ${p.code} reactivated.` : `Partner ${p.code} suspended.`);
+          this.#render();
+        } catch (err) {
+          msg.hidden = false;
+          msg.textContent = err.message;
+          button.disabled = false;
+        }
+      },
+    }, suspended ? 'Reactivate partner' : 'Suspend partner');
+    return h('div', { class: 'admin-actions' },
+      h('p', { class: 'muted' }, suspended
+        ? 'Suspended: the link still sends visitors on, but nothing new is credited and statements are on hold.'
+        : 'Suspending stops new credit and holds statements until reactivated.'),
+      button, msg);
+  }
+
+  #statsSection(p) {
+    const s = p.stats || {};
+    const item = (label, value) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
+    return h('section', { class: 'card', 'aria-labelledby': 'stats-title' },
+      h('h2', { id: 'stats-title' }, 'Your numbers'),
+      h('dl', { class: 'stats' },
+        item('Clicks', count(s.clicks)),
+        item('Signups', count(s.signups)),
+        item('Paying customers', count(s.customers)),
+        item('Pending', moneyList(s.pending)),
+        item('Payable', moneyList(s.payable)),
+        item('Paid', moneyList(s.paid))),
+      h('p', { class: 'muted small' }, 'Pending commissions become payable when the month closes, on the 1st.'));
+  }
+
+  #chartSection(activity) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'chart-title' }, h('h2', { id: 'chart-title' }, 'Last 30 days'));
+    if (activity instanceof Error) {
+      section.append(h('p', { class: 'error' }, `The chart could not be loaded: ${activity.message}`));
+      return section;
+    }
+    const days = activity.days || [];
+    const clicks = days.reduce((n, d) => n + d.clicks, 0);
+    const signups = days.reduce((n, d) => n + d.signups, 0);
+    if (clicks === 0 && signups === 0) {
+      section.append(h('div', { class: 'chart-empty' }, empty('No clicks yet.', 'Share your link to get your first click.')));
+      return section;
+    }
+    section.append(
+      h('ul', { class: 'legend' },
+        h('li', { class: 'lg-clicks' }, `Clicks: ${count(clicks)}`),
+        h('li', { class: 'lg-signups' }, `Signups: ${count(signups)}`)),
+      chart(days, `Daily clicks and signups over the last 30 days: ${count(clicks)} clicks and ${count(signups)} signups in all.`),
+      h('details', {}, h('summary', {}, 'Show the numbers by day'),
+        table('Clicks and signups by day', ['Day', 'Clicks', 'Signups'],
+          days.map((d) => [day(d.date), count(d.clicks), count(d.signups)]), { numeric: [1, 2] })));
+    return section;
+  }
+
+  #inviteSection() {
+    const emails = h('textarea', { id: 'inv-emails', name: 'emails', rows: 3, required: true, autocomplete: 'off', 'aria-describedby': 'inv-emails-hint' });
+    const message = h('textarea', { id: 'inv-message', name: 'message', rows: 3, maxlength: 500, 'aria-describedby': 'inv-message-hint' });
+    const results = h('ul', { class: 'results', 'aria-label': 'Invite results' });
+    const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const send = h('button', { type: 'submit' }, 'Send invites');
+    const form = h('form', {
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.hidden = true;
+        const list = emails.value.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+        if (list.length === 0 || list.length > 25) {
+          error.hidden = false;
+          error.textContent = 'Enter between 1 and 25 email addresses.';
+          emails.focus();
+          return;
+        }
+        send.disabled = true;
+        send.textContent = 'Sending…';
+        try {
+          const body = { emails: list };
+          if (message.value.trim()) body.message = message.value;
+          const res = await this.#api('POST', '/partners/me/invites', { body });
+          results.replaceChildren(...res.results.map((r) => h('li', { class: `result result-${r.status}` },
+            h('span', { class: 'addr' }, r.email), ' ', h('span', { class: 'status' }, INVITE_STATUS[r.status] || r.status))));
+          const sent = res.results.filter((r) => r.status === 'sent').length;
+          this.#announce(`${sent} of ${res.results.length} invites sent.`);
+          if (sent > 0) emails.value = '';
+        } catch (err) {
+          error.hidden = false;
+          error.textContent = err.message;
+        } finally {
+          send.disabled = false;
+          send.textContent = 'Send invites';
+        }
+      },
+    },
+    h('div', { class: 'field' },
+      h('label', { for: 'inv-emails' }, 'Email addresses'),
+      h('p', { id: 'inv-emails-hint', class: 'hint' }, 'Up to 25, separated by commas or new lines.'),
+      emails),
+    h('div', { class: 'field' },
+      h('label', { for: 'inv-message' }, 'Message (optional)'),
+      h('p', { id: 'inv-message-hint', class: 'hint' }, 'Up to 500 characters, without links: the email carries your link.'),
+      message),
+    send, error);
+    return h('section', { class: 'card', 'aria-labelledby': 'invite-title' },
+      h('h2', { id: 'invite-title' }, 'Invite friends'),
+      h('p', { class: 'muted' }, 'We email each friend your link. The first partner to invite someone gets the credit.'),
+      form, results);
+  }
+
+  #earningsSection(p) {
+    const month = h('input', { type: 'month', id: 'earn-month', name: 'period', value: previousMonth(), required: true });
+    const out = h('div', { class: 'earnings', 'aria-live': 'polite' });
+    const load = async () => {
+      const period = month.value;
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+        out.replaceChildren(h('p', { class: 'error' }, 'Choose a month.'));
+        return;
+      }
+      out.replaceChildren(h('div', { class: 'skeleton' }));
+      try {
+        const c = await this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/commissions?period=${period}`);
+        out.replaceChildren(...this.#statement(c));
+      } catch (err) {
+        out.replaceChildren(h('p', { class: 'error' }, err.message));
+      }
+    };
+    const form = h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); load(); } },
+      h('div', { class: 'field' }, h('label', { for: 'earn-month' }, 'Month'), month),
+      h('button', { type: 'submit', class: 'secondary' }, 'Show'));
+    load();
+    return h('section', { class: 'card', 'aria-labelledby': 'earn-title' },
+      h('h2', { id: 'earn-title' }, 'Commissions and statements'), form, out);
+  }
+
+  #statement(c) {
+    const label = monthLabel(c.period);
+    if (c.statements.length === 0 && c.lines.length === 0) {
+      return [empty(`No statement for ${label}.`, 'Statements are made on the 1st of each month for the month before.')];
+    }
+    const nodes = [];
+    if (c.statements.length > 0) {
+      nodes.push(table(`Statements for ${label}`, ['Currency', 'Earned', 'Reversed', 'Carried in', 'Total', 'Status'],
+        c.statements.map((s) => [s.currency, money(s.earned, s.currency), money(s.reversed, s.currency),
+          money(s.carried_in, s.currency), h('strong', {}, money(s.total, s.currency)), badge(s.status)]),
+        { numeric: [1, 2, 3, 4] }));
+    }
+    if (c.lines.length > 0) {
+      nodes.push(h('h3', {}, 'Lines'), table(`Commission lines for ${label}`, ['Date', 'Kind', 'Customer', 'Payment', 'Amount'],
+        c.lines.map((l) => [date(l.at), l.kind === 'reversal' ? 'Refund reversal' : 'Commission', l.customer_id, l.payment_id,
+          money(l.amount, l.currency)]), { numeric: [4] }));
+    }
+    return nodes;
+  }
+
+  #customersSection(p, first) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'cust-title' }, h('h2', { id: 'cust-title' }, 'Referred customers'));
+    if (first instanceof Error) {
+      section.append(h('p', { class: 'error' }, `Customers could not be loaded: ${first.message}`));
+      return section;
+    }
+    if (first.customers.length === 0) {
+      section.append(empty('No referred customers yet.', 'When someone signs up through your link or invite, they appear here.'));
+      return section;
+    }
+    const rows = (list) => list.map((c) => [c.email_hint || c.customer_id, SOURCE[c.source] || c.source, date(c.attributed_at), date(c.last_paid_at)]);
+    const t = table('Referred customers', ['Customer', 'Source', 'Signed up', 'Last payment'], rows(first.customers));
+    const tbody = t.querySelector('tbody');
+    section.append(t);
+    let cursor = first.next_cursor;
+    if (cursor) {
+      const more = h('button', {
+        type: 'button', class: 'secondary',
+        onclick: async () => {
+          more.disabled = true;
+          try {
+            const next = await this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/customers?limit=25&cursor=${encodeURIComponent(cursor)}`);
+            for (const r of rows(next.customers)) tbody.append(h('tr', {}, r.map((c) => h('td', {}, c))));
+            cursor = next.next_cursor;
+            this.#announce(`${next.customers.length} more customers shown.`);
+            if (!cursor) more.remove();
+          } catch (err) {
+            this.#announce(err.message);
+          } finally {
+            more.disabled = false;
+          }
+        },
+      }, 'Show more customers');
+      section.append(more);
+    }
+    return section;
+  }
+
+  // ------------------------------------------------------------ admin
+
+  async #partnersView(r) {
+    const q = h('input', { id: 'pq', name: 'q', type: 'search', value: r.q || '', autocomplete: 'off', 'aria-describedby': 'pq-hint' });
+    const status = h('select', { id: 'pstatus', name: 'status' },
+      h('option', { value: '' }, 'Any status'),
+      h('option', { value: 'active', selected: r.status === 'active' }, 'Active'),
+      h('option', { value: 'suspended', selected: r.status === 'suspended' }, 'Suspended'));
+    const form = h('form', {
+      class: 'inline', role: 'search',
+      onsubmit: (e) => { e.preventDefault(); this.#go({ name: 'partners', q: q.value.trim(), status: status.value }); },
+    },
+    h('div', { class: 'field grow' }, h('label', { for: 'pq' }, 'Search partners'),
+      h('p', { id: 'pq-hint', class: 'hint' }, 'A referral code prefix or an email address.'), q),
+    h('div', { class: 'field' }, h('label', { for: 'pstatus' }, 'Status'), status),
+    h('button', { type: 'submit' }, 'Search'));
+    const params = new URLSearchParams({ limit: '50' });
+    if (r.q) params.set('q', r.q);
+    if (r.status) params.set('status', r.status);
+    const section = h('section', { class: 'card', 'aria-labelledby': 'partners-title' },
+      h('h1', { id: 'partners-title', tabindex: -1 }, 'Partners'), form);
+    let res;
+    try {
+      res = await this.#api('GET', `/partners?${params}`);
+    } catch (err) {
+      if (err.status !== 400) throw err;
+      section.append(h('p', { class: 'error', role: 'alert' }, err.message));
+      return [section];
+    }
+    if (res.partners.length === 0) {
+      section.append(empty(r.q ? `No partner matches “${r.q}”.` : 'No partners yet.', r.q ? 'Try a shorter code prefix or the full email address.' : 'Partners appear here once they join.'));
+      return [section];
+    }
+    const rows = (list) => list.map((p) => [
+      h('button', { type: 'button', class: 'linklike', 'aria-label': `Open partner ${p.code}`, onclick: () => this.#go({ name: 'partner', id: p.partner_id }) }, p.code),
+      p.name || '—', p.email || '—', p.status === 'suspended' ? badge('on_hold').replaceChildren('Suspended') ?? 'Suspended' : 'Active',
+      date(p.created_at), count(p.stats?.clicks), count(p.stats?.signups), count(p.stats?.customers)]);
+    const t = table('Partners', ['Code', 'Name', 'Email', 'Status', 'Joined', 'Clicks', 'Signups', 'Customers'], rows(res.partners), { numeric: [5, 6, 7] });
+    section.append(t);
+    this.#moreButton(section, t, res.next_cursor, (cursor) => `/partners?${params}&cursor=${encodeURIComponent(cursor)}`, (j) => rows(j.partners), 'partners');
+    return [section];
+  }
+
+  // #moreButton appends "Show more" that follows next_cursor into tbody.
+  #moreButton(section, t, cursor, pathOf, rowsOf, noun) {
+    if (!cursor) return;
+    const tbody = t.querySelector('tbody');
+    const more = h('button', {
+      type: 'button', class: 'secondary',
+      onclick: async () => {
+        more.disabled = true;
+        try {
+          const j = await this.#api('GET', pathOf(cursor));
+          const rows = rowsOf(j);
+          for (const r of rows) tbody.append(h('tr', {}, r.map((c) => h('td', {}, c))));
+          cursor = j.next_cursor;
+          this.#announce(`${rows.length} more ${noun} shown.`);
+          if (!cursor) more.remove();
+        } catch (err) {
+          this.#announce(err.message);
+        } finally {
+          more.disabled = false;
+        }
+      },
+    }, `Show more ${noun}`);
+    section.append(more);
+  }
+
+  async #payoutsView(r) {
+    const period = r.period || previousMonth();
+    const month = h('input', { type: 'month', id: 'pay-month', name: 'period', value: period, required: true });
+    const form = h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); if (month.value) this.#go({ name: 'payouts', period: month.value }); } },
+      h('div', { class: 'field' }, h('label', { for: 'pay-month' }, 'Month'), month),
+      h('button', { type: 'submit', class: 'secondary' }, 'Show'));
+    const note = h('p', { class: 'muted', role: 'status' });
+    const csv = h('button', { type: 'button', onclick: () => this.#downloadCSV(period, csv, note) }, 'Download CSV');
+    const section = h('section', { class: 'card', 'aria-labelledby': 'payouts-title' },
+      h('h1', { id: 'payouts-title', tabindex: -1 }, 'Payouts'),
+      h('p', { class: 'muted' }, 'Statements of a closed month. The CSV lists the payable ones, ready for a mass payment.'),
+      form);
+    const res = await this.#api('GET', `/payouts?period=${period}&limit=200`);
+    if (res.statements.length === 0) {
+      section.append(empty(`No statements for ${monthLabel(period)}.`, 'The monthly run closes each month on the 1st of the next.'));
+      return [section];
+    }
+    section.append(h('div', { class: 'toolbar' }, csv, note));
+    const rows = (list) => list.map((s) => [s.email || s.partner_id, money(s.total, s.currency), badge(s.status), s.reference || '—', this.#paidControl(s, period)]);
+    const t = table(`Statements for ${monthLabel(period)}`, ['Partner', 'Total', 'Status', 'Reference', 'Action'], rows(res.statements), { numeric: [1] });
+    section.append(t);
+    this.#moreButton(section, t, res.next_cursor, (c) => `/payouts?period=${period}&limit=200&cursor=${encodeURIComponent(c)}`, (j) => rows(j.statements), 'statements');
+    return [section];
+  }
+
+  #paidControl(s, period) {
+    if (s.status !== 'payable') return '—';
+    const wrap = h('div', { class: 'paid' });
+    const open = h('button', {
+      type: 'button', class: 'secondary small', 'aria-label': `Mark paid: ${s.email || s.partner_id}, ${money(s.total, s.currency)}`,
+      onclick: () => {
+        const id = `ref-${s.statement_id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+        const input = h('input', { id, name: 'reference', required: true, maxlength: 200, autocomplete: 'off' });
+        const msg = h('p', { class: 'error', role: 'alert', hidden: true });
+        const form = h('form', {
+          class: 'inline tight',
+          onsubmit: async (e) => {
+            e.preventDefault();
+            if (!input.value.trim()) {
+              msg.hidden = false;
+              msg.textContent = 'Enter the payment reference.';
+              input.focus();
+              return;
+            }
+            try {
+              await this.#api('POST', `/payouts/${encodeURIComponent(s.statement_id)}/paid`, { body: { reference: input.value.trim() } });
+              this.#announce(`Statement of ${s.email || s.partner_id} marked paid.`);
+              this.#go({ name: 'payouts', period });
+            } catch (err) {
+              msg.hidden = false;
+              msg.textContent = err.message;
+            }
+          },
+        },
+        h('label', { for: id }, 'Payment reference'), input,
+        h('button', { type: 'submit', class: 'small' }, 'Confirm'),
+        h('button', { type: 'button', class: 'secondary small', onclick: () => { wrap.replaceChildren(open); open.focus(); } }, 'Cancel'),
+        msg);
+        wrap.replaceChildren(form);
+        input.focus();
+      },
+    }, 'Mark paid');
+    wrap.append(open);
+    return wrap;
+  }
+
+  // #downloadCSV follows the CSV's Link: rel="next" pages and saves one file.
+  async #downloadCSV(period, button, note) {
+    button.disabled = true;
+    note.textContent = 'Preparing the CSV…';
+    try {
+      let path = `/payouts?period=${period}&limit=1000`;
+      let text = '';
+      for (let page = 0; path && page < 1000; page++) {
+        const res = await this.#api('GET', path, { accept: 'text/csv', raw: true });
+        const body = await res.text();
+        text += page === 0 ? body : body.slice(body.indexOf('\n') + 1);
+        const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('Link') || '');
+        path = next ? new URL(next[1], API).pathname.replace(new URL(API).pathname, '/') + new URL(next[1], API).search : '';
+      }
+      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+      const a = h('a', { href: url, download: `payouts-${period}.csv`, hidden: true });
+      this.#root.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      note.textContent = `Downloaded payouts-${period}.csv.`;
+    } catch (err) {
+      note.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async #attributionView(r) {
+    const input = h('input', { id: 'cust-id', name: 'customer_id', value: r.customer || '', required: true, autocomplete: 'off', spellcheck: 'false' });
+    const form = h('form', { class: 'inline', role: 'search', onsubmit: (e) => { e.preventDefault(); if (input.value.trim()) this.#go({ name: 'attribution', customer: input.value.trim() }); } },
+      h('div', { class: 'field grow' }, h('label', { for: 'cust-id' }, 'Customer id'), input),
+      h('button', { type: 'submit' }, 'Look up'));
+    const section = h('section', { class: 'card', 'aria-labelledby': 'attr-title' },
+      h('h1', { id: 'attr-title', tabindex: -1 }, 'Customer attribution'),
+      h('p', { class: 'muted' }, 'Why a customer is credited to a partner, and how to credit them to another.'),
+      form);
+    if (!r.customer) return [section];
+    let a;
+    try {
+      a = await this.#api('GET', `/customers/${encodeURIComponent(r.customer)}/attribution`);
+    } catch (err) {
+      if (err.status !== 404 && err.status !== 400) throw err;
+      section.append(h('p', { class: 'error', role: 'alert' }, err.message));
+      return [section];
+    }
+    return [section, this.#evidence(a), this.#overrideForm(a)];
+  }
+
+  #evidence(a) {
+    const summary = a.attributed
+      ? [`Credited to partner `, h('strong', {}, a.partner_id), ` by ${(SOURCE[a.source] || a.source).toLowerCase()}, ${dateTime(a.touched_at)}.`]
+      : [`Not credited to any partner: ${REASON[a.reason] || a.reason}.`];
+    const section = h('section', { class: 'card', 'aria-labelledby': 'evidence-title' },
+      h('h2', { id: 'evidence-title' }, `Customer ${a.customer_id}`), h('p', {}, ...summary));
+    const cands = a.candidates || [];
+    if (cands.length === 0) section.append(empty('No referral touched this customer.'));
+    else {
+      section.append(table('Evidence', ['Source', 'Partner', 'When', 'Outcome', 'Note'], cands.map((c) => [
+        SOURCE[c.source] || c.source, c.partner_id, dateTime(c.touched_at), OUTCOME[c.outcome] || c.outcome,
+        c.note ? `${c.note}${c.by ? ` (by ${c.by})` : ''}` : '—'])));
+    }
+    return section;
+  }
+
+  #overrideForm(a) {
+    const partner = h('input', { id: 'ov-partner', name: 'partner_id', required: true, autocomplete: 'off', spellcheck: 'false' });
+    const note = h('textarea', { id: 'ov-note', name: 'note', rows: 2, required: true, maxlength: 500 });
+    const msg = h('p', { class: 'error', role: 'alert', hidden: true });
+    const form = h('form', {
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        msg.hidden = true;
+        if (!partner.value.trim() || !note.value.trim()) {
+          msg.hidden = false;
+          msg.textContent = 'Enter the partner id and a note that says why.';
+          return;
+        }
+        try {
+          await this.#api('PUT', `/customers/${encodeURIComponent(a.customer_id)}/attribution`, { body: { partner_id: partner.value.trim(), note: note.value.trim() } });
+          this.#announce(`Customer ${a.customer_id} credited to ${partner.value.trim()}.`);
+          this.#go({ name: 'attribution', customer: a.customer_id });
+        } catch (err) {
+          msg.hidden = false;
+          msg.textContent = err.message;
+        }
+      },
+    },
+    h('div', { class: 'field' }, h('label', { for: 'ov-partner' }, 'Partner id'), partner),
+    h('div', { class: 'field' }, h('label', { for: 'ov-note' }, 'Note'), note),
+    h('button', { type: 'submit' }, 'Credit this customer'), msg);
+    return h('section', { class: 'card', 'aria-labelledby': 'override-title' },
+      h('h2', { id: 'override-title' }, 'Credit to another partner'),
+      h('p', { class: 'muted' }, 'Payments from now on earn for the partner you choose. Lines already written stay as they are.'),
+      form);
+  }
+}
+
+// chart draws daily clicks and signups as paired bars in an SVG that
+// scales to its container; the numbers are also in a table below it.
+function chart(days, label) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const s = (tag, attrs = {}) => {
+    const el = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    return el;
+  };
+  const W = 600; const H = 180; const top = 12; const bottom = 24; const left = 30;
+  const max = Math.max(1, ...days.map((d) => Math.max(d.clicks, d.signups)));
+  const step = (W - left) / Math.max(days.length, 1);
+  const bar = Math.max(2, step / 2 - 1.5);
+  const y = (v) => top + (H - top - bottom) * (1 - v / max);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, class: 'chart', preserveAspectRatio: 'none' });
+  const title = s('title');
+  title.textContent = label;
+  svg.append(title);
+  svg.append(s('line', { x1: left, x2: W, y1: H - bottom, y2: H - bottom, class: 'axis' }));
+  const maxLabel = s('text', { x: left - 6, y: top + 4, class: 'tick', 'text-anchor': 'end' });
+  maxLabel.textContent = String(max);
+  svg.append(maxLabel);
+  days.forEach((d, i) => {
+    const x = left + i * step + 1;
+    if (d.clicks > 0) svg.append(s('rect', { x, y: y(d.clicks), width: bar, height: H - bottom - y(d.clicks), class: 'bar-clicks' }));
+    if (d.signups > 0) svg.append(s('rect', { x: x + bar + 1, y: y(d.signups), width: bar, height: H - bottom - y(d.signups), class: 'bar-signups' }));
+    if (i % 7 === 0 || i === days.length - 1) {
+      const t = s('text', { x: x + bar, y: H - 6, class: 'tick', 'text-anchor': 'middle' });
+      t.textContent = day(d.date);
+      svg.append(t);
+    }
+  });
+  return h('div', { class: 'chartbox' }, svg);
+}
+
+if (!customElements.get('partnerkit-center')) customElements.define('partnerkit-center', PartnerkitCenter);
