@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -42,6 +43,8 @@ var functions = map[string]lambdamain.Builder{
 // stack is the local stack: the gateway in front of every function.
 type stack struct {
 	routes   []samtemplate.Route
+	cors     samtemplate.Cors
+	origins  []string // ALLOWED_ORIGINS
 	handlers map[string]lambda.Handler
 	auth     *authorizer
 	outbox   *outbox
@@ -59,7 +62,11 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{routes: routes, handlers: map[string]lambda.Handler{}, outbox: &outbox{}, log: log}
+	cors, err := tpl.Cors()
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{routes: routes, cors: cors, origins: cfg.AllowedOrigins, handlers: map[string]lambda.Handler{}, outbox: &outbox{}, log: log}
 	if s.auth, err = newAuthorizer(); err != nil {
 		return nil, err
 	}
@@ -116,6 +123,9 @@ func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLocal(w, r)
 		return
 	}
+	if s.applyCORS(w, r) {
+		return
+	}
 	route, params, ok := match(s.routes, r.Method, r.URL.Path)
 	if !ok {
 		gatewayError(w, http.StatusNotFound, "Not Found")
@@ -131,4 +141,31 @@ func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		claims = c
 	}
 	s.invokeRoute(w, r, route, params, claims)
+}
+
+// applyCORS does what API Gateway's CORS configuration does: a request
+// from an allowed origin gets Access-Control-Allow-Origin, and a preflight
+// is answered here (204) without reaching a function. It reports whether
+// the request was answered.
+func (s *stack) applyCORS(w http.ResponseWriter, r *http.Request) bool {
+	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	origin := strings.ToLower(r.Header.Get("Origin"))
+	allowed := origin != "" && slices.Contains(s.origins, origin)
+	if allowed {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if preflight {
+			h.Set("Access-Control-Allow-Methods", strings.Join(s.cors.AllowMethods, ", "))
+			h.Set("Access-Control-Allow-Headers", strings.Join(s.cors.AllowHeaders, ", "))
+			h.Set("Access-Control-Max-Age", s.cors.MaxAge)
+		} else {
+			h.Set("Access-Control-Expose-Headers", strings.Join(s.cors.ExposeHeaders, ", "))
+		}
+	}
+	if preflight {
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
 }

@@ -29,6 +29,12 @@ type testStack struct {
 // the stack is built.
 func newTestStack(t *testing.T) *testStack {
 	t.Helper()
+	return newTestStackWith(t, nil)
+}
+
+// newTestStackWith is newTestStack with extra configuration variables.
+func newTestStackWith(t *testing.T, extra map[string]string) *testStack {
+	t.Helper()
 	path, err := samtemplate.Find()
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +45,7 @@ func newTestStack(t *testing.T) *testStack {
 		"PUBLIC_BASE_URL": base,
 		"LANDING_URL":     base + "/_local/landing",
 	}
+	maps.Copy(env, extra)
 	cfg, err := config.Load(func(k string) string { return env[k] }, true)
 	if err != nil {
 		t.Fatal(err)

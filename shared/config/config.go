@@ -21,6 +21,9 @@ type Config struct {
 	PublicBaseURL        string
 	LandingURL           string
 	AllowedRedirectHosts []string
+	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
+	// call the API from a browser (CORS), e.g. to embed the Partner Center.
+	AllowedOrigins []string
 	CookieDomain         string
 	CookieDays           int
 	CommissionBPS        int
@@ -152,6 +155,17 @@ func Load(getenv func(string) string, local bool) (Config, error) {
 			c.AllowedRedirectHosts = append(c.AllowedRedirectHosts, h)
 		}
 	}
+	for _, o := range strings.Split(r.str("ALLOWED_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		origin, err := Origin(o)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("ALLOWED_ORIGINS: %w", err))
+			continue
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, origin)
+	}
 	c.CookieDomain = r.str("COOKIE_DOMAIN", "")
 	c.CookieDays = int(r.num("COOKIE_DAYS", 90, 1, 3650))
 	c.CommissionBPS = int(r.num("COMMISSION_BPS", 2500, 0, 10000))
@@ -206,6 +220,7 @@ func (c Config) Describe() []string {
 		"PUBLIC_BASE_URL=" + c.PublicBaseURL,
 		"LANDING_URL=" + c.LandingURL,
 		"ALLOWED_REDIRECT_HOSTS=" + strings.Join(c.AllowedRedirectHosts, ","),
+		"ALLOWED_ORIGINS=" + strings.Join(c.AllowedOrigins, ","),
 		"COOKIE_DOMAIN=" + c.CookieDomain,
 		"COOKIE_DAYS=" + strconv.Itoa(c.CookieDays),
 		"COMMISSION_BPS=" + strconv.Itoa(c.CommissionBPS),
@@ -217,6 +232,17 @@ func (c Config) Describe() []string {
 		secret("WEBHOOK_SECRET"),
 		secret("HASH_SECRET"),
 	}
+}
+
+// Origin checks a browser origin, scheme://host[:port] with nothing after
+// it, and returns it lower-cased as browsers send it.
+func Origin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#") {
+		return "", fmt.Errorf("%q is not an origin like https://app.example.com", s)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }
 
 func orEmbedded(s string) string {

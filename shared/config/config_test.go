@@ -52,3 +52,18 @@ func TestLoadAWSRequiresSecrets(t *testing.T) {
 		t.Error("COOKIE_DAYS=abc accepted")
 	}
 }
+
+func TestAllowedOrigins(t *testing.T) {
+	c, err := Load(env(map[string]string{"ALLOWED_ORIGINS": " https://App.Example.com , http://127.0.0.1:5173/"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(c.AllowedOrigins, ","), "https://app.example.com,http://127.0.0.1:5173"; got != want {
+		t.Errorf("AllowedOrigins = %q, want %q", got, want)
+	}
+	for _, bad := range []string{"app.example.com", "https://app.example.com/path", "https://u@app.example.com", "ftp://app.example.com", "https://app.example.com?x", "*"} {
+		if _, err := Load(env(map[string]string{"ALLOWED_ORIGINS": bad}), true); err == nil {
+			t.Errorf("ALLOWED_ORIGINS=%q accepted", bad)
+		}
+	}
+}

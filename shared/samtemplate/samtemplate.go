@@ -223,3 +223,38 @@ func field(v any, name string) string {
 	s, _ := m[name].(string)
 	return s
 }
+
+// Cors is the HTTP API's CORS configuration apart from its origins, which
+// are a deployment parameter (ALLOWED_ORIGINS locally).
+type Cors struct {
+	AllowMethods  []string
+	AllowHeaders  []string
+	ExposeHeaders []string
+	MaxAge        string
+}
+
+// Cors returns the CorsConfiguration of the template's HttpApi, so the
+// local stack answers browsers as API Gateway will.
+func (t *Template) Cors() (Cors, error) {
+	for id, r := range t.Resources {
+		if r.Type != "AWS::Serverless::HttpApi" {
+			continue
+		}
+		cfg, ok := r.Properties["CorsConfiguration"].(map[string]any)
+		if !ok {
+			return Cors{}, fmt.Errorf("samtemplate: %s has no CorsConfiguration", id)
+		}
+		strs := func(name string) []string {
+			var out []string
+			for _, v := range list(cfg[name]) {
+				if s, ok := v.(string); ok {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+		return Cors{AllowMethods: strs("AllowMethods"), AllowHeaders: strs("AllowHeaders"),
+			ExposeHeaders: strs("ExposeHeaders"), MaxAge: field(cfg, "MaxAge")}, nil
+	}
+	return Cors{}, errors.New("samtemplate: no AWS::Serverless::HttpApi")
+}
