@@ -220,11 +220,12 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 	if in.Status != dynamo.StatusActive && in.Status != dynamo.StatusSuspended {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, `status must be "active" or "suspended".`)
 	}
-	id := req.PathParameters["id"]
-	if _, err := h.lookup(ctx, id, caller); err != nil {
+	// The resolved partner's id, never the path's: "me" is not an id.
+	target, err := h.lookup(ctx, req.PathParameters["id"], caller)
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	p, err := h.Store.SetPartnerStatus(ctx, id, in.Status)
+	p, err := h.Store.SetPartnerStatus(ctx, target.ID, in.Status)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ type request struct {
 	sub, email      string
 	admin, base64   bool
 	customerRoute   bool // the path parameter is customer_id, not id
+	query           string
 }
 
 func (r request) event(t *testing.T) []byte {
@@ -37,6 +39,17 @@ func (r request) event(t *testing.T) []byte {
 		apitest.SetRoute(ev, r.route, map[string]string{param: r.id})
 	}
 	apitest.SetBody(ev, r.body, r.base64)
+	if r.query != "" {
+		q, err := url.ParseQuery(r.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := map[string]any{}
+		for k := range q {
+			params[k] = q.Get(k)
+		}
+		ev["rawQueryString"], ev["queryStringParameters"] = r.query, params
+	}
 	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
 	return apitest.Encode(t, ev)
 }
@@ -162,6 +175,38 @@ func TestSuspend(t *testing.T) {
 	owner, err := dynamo.New(b.Client, b.Table).CodeOwner(context.Background(), "shady")
 	if err != nil || owner.Active {
 		t.Errorf("code owner after suspension = %+v, %v; want inactive", owner, err)
+	}
+}
+
+// TestMeOnEveryRoute: "me" is the caller's own partner on every
+// /partners/{id} route, for an enrolled admin too; it never reaches the
+// store as an id.
+func TestMeOnEveryRoute(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	h := newHandler(t, b)
+	var p enrolled
+	call(t, h, request{sub: "boss", admin: true, body: `{"code":"bossy"}`}, &p)
+	tests := []struct {
+		name string
+		req  request
+	}{
+		{"GET", request{route: "GET /partners/{id}"}},
+		{"PATCH", request{route: "PATCH /partners/{id}", body: `{"status":"active"}`}},
+		{"commissions", request{route: "GET /partners/{id}/commissions", query: "period=2026-01"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.sub, tt.req.admin, tt.req.id = "boss", true, "me"
+			r := call(t, h, tt.req, nil)
+			if got, want := r.StatusCode, 200; got != want {
+				t.Errorf("%s me as an enrolled admin: got %d %s, want %d", tt.name, got, r.Body, want)
+			}
+		})
+	}
+	var prof Profile
+	call(t, h, request{sub: "boss", admin: true, route: "PATCH /partners/{id}", id: "me", body: `{"status":"suspended"}`}, &prof)
+	if got, want := prof.PartnerID+" "+prof.Status, p.PartnerID+" suspended"; got != want {
+		t.Errorf("PATCH me suspended: got %s, want %s", got, want)
 	}
 }
 
