@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
+	"partnerkit/shared/validate"
 )
 
 // Store is what the partner API needs of the store.
@@ -241,6 +242,9 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 func (h *Handler) attribution(ctx context.Context, customerID string, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
 	if !caller.Admin {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read attributions.")
+	}
+	if validate.ExternalID(customerID) != nil {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "customer_id must be %s.", validate.IDRule)
 	}
 	d, err := h.Store.Attribution(ctx, customerID)
 	if errors.Is(err, dynamo.ErrNotFound) {

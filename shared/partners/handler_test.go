@@ -247,4 +247,10 @@ func TestAttributionRoute(t *testing.T) {
 	if r := call(t, h, request{route: route, id: "cus_none", sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 404 || e.Error.Code != "not_found" {
 		t.Errorf("unknown customer: %d %+v, want 404", r.StatusCode, e)
 	}
+	// The path's customer_id follows the webhooks' id rule.
+	for _, id := range []string{"cus#9", "cus 9", "cüs_9", strings.Repeat("c", 256)} {
+		if r := call(t, h, request{route: route, id: id, sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 400 || e.Error.Code != "invalid_request" {
+			t.Errorf("customer_id %q: got %d %+v, want 400 invalid_request", id, r.StatusCode, e)
+		}
+	}
 }

@@ -57,7 +57,8 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	ev, err := Decode(body)
+	now := h.Now()
+	ev, err := Decode(body, now)
 	if err != nil {
 		// A webhook-id already answered gets its first response whatever
 		// the body now holds: replay comes before parsing. Only refused
@@ -72,7 +73,6 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	emailHash := h.Hasher.Hash(ev.Email)
-	now := h.Now()
 
 	for attempt := 0; ; attempt++ {
 		w, err := h.attribute(ctx, id, ev, emailHash, now)
