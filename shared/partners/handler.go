@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -31,9 +30,6 @@ type Store interface {
 }
 
 var _ Store = (*dynamo.Store)(nil)
-
-// maxNameLen bounds a partner's display name, in characters.
-const maxNameLen = 100
 
 // Handler serves the partner routes. It is safe for concurrent use.
 type Handler struct {
@@ -102,8 +98,9 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	var name, vanity string
 	if in.Name != nil {
 		name = strings.TrimSpace(*in.Name)
-		if len([]rune(name)) > maxNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "name must be at most %d characters, without control characters.", maxNameLen)
+		if validate.Name(name) != nil {
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
+				"name must be at most %d characters on one line, without control or invisible formatting characters.", validate.MaxNameLen)
 		}
 	}
 	if in.Code != nil {
