@@ -152,6 +152,11 @@ func TestEnrollRefusals(t *testing.T) {
 		{"patch as partner", request{sub: "u2", route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"suspended"}`}, "forbidden", 403},
 		{"patch bad status", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"gone"}`}, "invalid_request", 400},
 		{"patch unknown", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"active"}`}, "not_found", 404},
+		{"reference of 201 characters", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"` + strings.Repeat("é", 201) + `"}`}, "invalid_request", 400},
+		{"reference with a bidi override", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"PAY\u202e1"}`}, "invalid_request", 400},
+		{"reference with a line break", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"PAY\n1"}`}, "invalid_request", 400},
+		// 200 characters of 2 bytes pass the limit and reach the lookup.
+		{"reference of 200 characters", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"` + strings.Repeat("é", 200) + `"}`}, "not_found", 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
