@@ -57,7 +57,7 @@ fi
 "$out/harness" -rounds "$rounds" -max-vs-floor "$max_vs_floor" \
 	-env TABLE_NAME=partnerkit \
 	-env COOKIE_SECRET=0:bench-secret-0123456789 \
-	-env HASH_SECRET=bench \
+	-env HASH_SECRET=bench-hash-secret-0123 \
 	-env LANDING_URL=https://example.com/ \
 	-env PUBLIC_BASE_URL=https://go.example.com \
 	-env DYNAMODB_ENDPOINT=http://127.0.0.1:1 \

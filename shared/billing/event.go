@@ -3,12 +3,11 @@ package billing
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
 )
 
@@ -17,8 +16,6 @@ const (
 	TypePaymentSucceeded = "payment.succeeded"
 	TypePaymentRefunded  = "payment.refunded"
 )
-
-const maxID = 128
 
 // Event is a checked billing webhook: a payment, or a refund when RefundID
 // is set.
@@ -51,14 +48,6 @@ type data struct {
 func invalid(format string, args ...any) error {
 	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
 }
-
-// Times a payment or refund may carry, around now: clocks differ by
-// minutes, not days, and a line dated far back or ahead would sit in a
-// month no close reaches soon.
-const (
-	maxAhead = 24 * time.Hour
-	maxAge   = 10 * 365 * 24 * time.Hour
-)
 
 // Decode parses and checks a billing webhook body received at now.
 // Unknown fields are ignored; a missing or malformed required field is a
@@ -106,14 +95,10 @@ func Decode(body []byte, now time.Time) (Event, error) {
 	return ev, err
 }
 
+// id checks an external id by the rule every route shares.
 func id(name string, v *string) (string, error) {
-	if v == nil || *v == "" || len(*v) > maxID || strings.ContainsAny(*v, "#") {
-		return "", invalid("data.%s must be 1 to %d characters, without #.", name, maxID)
-	}
-	for _, r := range *v {
-		if !unicode.IsPrint(r) {
-			return "", invalid("data.%s must be printable.", name)
-		}
+	if v == nil || validate.ExternalID(*v) != nil {
+		return "", invalid("data.%s must be %s.", name, validate.IDRule)
 	}
 	return *v, nil
 }
@@ -137,8 +122,9 @@ func at(name string, v *string, now time.Time) (time.Time, error) {
 	if !ok {
 		return time.Time{}, invalid("data.%s must be an RFC 3339 time, like 2026-11-24T10:15:30Z.", name)
 	}
-	if t.After(now.Add(maxAhead)) || t.Before(now.Add(-maxAge)) {
-		return time.Time{}, invalid("data.%s must be within the last 10 years and not more than a day ahead.", name)
+	// A line dated far back or ahead would sit in a month no close reaches.
+	if validate.RecentTime(t, now) != nil {
+		return time.Time{}, invalid("data.%s must be %s.", name, validate.TimeRule)
 	}
 	return t.UTC().Truncate(time.Millisecond), nil
 }

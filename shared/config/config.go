@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"partnerkit/shared/signing"
 )
@@ -23,14 +24,14 @@ type Config struct {
 	AllowedRedirectHosts []string
 	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
 	// call the API from a browser (CORS), e.g. to embed the Partner Center.
-	AllowedOrigins []string
-	CookieDomain         string
-	CookieDays           int
-	CommissionBPS        int
-	CommissionMonths     int
-	MinPayout            int64
-	InvitesPerDay        int
-	FromEmail            string
+	AllowedOrigins   []string
+	CookieDomain     string
+	CookieDays       int
+	CommissionBPS    int
+	CommissionMonths int
+	MinPayout        int64
+	InvitesPerDay    int
+	FromEmail        string
 
 	CookieKeys     *signing.Keyring
 	WebhookSecrets []string
@@ -130,6 +131,46 @@ func (r *reader) num(name string, def, min, max int64) int64 {
 	return n
 }
 
+// MinHashSecretLen is the shortest HASH_SECRET accepted, in characters.
+const MinHashSecretLen = 16
+
+// cookieDomain checks COOKIE_DOMAIN, which goes verbatim into the
+// Set-Cookie header: it must be a bare host name, or a ';' in it would
+// add attributes of its own. A leading dot is dropped, as browsers
+// ignore it (RFC 6265 section 5.2.3); letter case is folded.
+func (r *reader) cookieDomain(v string) string {
+	if v == "" {
+		return ""
+	}
+	d := strings.ToLower(strings.TrimPrefix(v, "."))
+	if !hostName(d) {
+		r.errs = append(r.errs, errors.New("COOKIE_DOMAIN must be a bare host name (letters, digits, hyphens and dots), like example.com"))
+		return ""
+	}
+	return d
+}
+
+// hostName reports whether s is a DNS host name in ASCII (RFC 1123): dot
+// separated labels of 1 to 63 letters, digits and hyphens, not starting
+// or ending with a hyphen, 253 characters in all.
+func hostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Load reads the configuration through getenv (os.Getenv in production).
 // local selects the local stack's defaults; without it, missing secrets
 // and URLs are errors.
@@ -166,7 +207,7 @@ func Load(getenv func(string) string, local bool) (Config, error) {
 		}
 		c.AllowedOrigins = append(c.AllowedOrigins, origin)
 	}
-	c.CookieDomain = r.str("COOKIE_DOMAIN", "")
+	c.CookieDomain = r.cookieDomain(r.str("COOKIE_DOMAIN", ""))
 	c.CookieDays = int(r.num("COOKIE_DAYS", 90, 1, 3650))
 	c.CommissionBPS = int(r.num("COMMISSION_BPS", 2500, 0, 10000))
 	c.CommissionMonths = int(r.num("COMMISSION_MONTHS", 0, 0, 1200))
@@ -177,6 +218,11 @@ func Load(getenv func(string) string, local bool) (Config, error) {
 	cookieSecret := r.secret(CookieSecret, "local:local-cookie-secret-not-for-production")
 	c.WebhookSecrets = strings.Fields(r.secret(WebhookSecret, LocalWebhookSecret))
 	c.HashSecret = r.secret(HashSecret, "local-hash-secret-not-for-production")
+	// Emails and IPs are few enough to guess: a short key would let anyone
+	// with the table reverse their hashes by trying them all.
+	if c.HashSecret != "" && utf8.RuneCountInString(c.HashSecret) < MinHashSecretLen {
+		r.errs = append(r.errs, fmt.Errorf("HASH_SECRET must be at least %d characters", MinHashSecretLen))
+	}
 	if cookieSecret != "" {
 		kr, err := signing.ParseKeyring(cookieSecret)
 		if err != nil {

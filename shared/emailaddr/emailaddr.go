@@ -17,7 +17,7 @@ var ErrInvalid = errors.New("not a bare email address like jane@example.com")
 // ASCII addr-spec: no display name, comments, quotes, spaces, commas or
 // line breaks (which could inject headers or extra recipients).
 func Normalize(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = asciiLower(strings.TrimSpace(s))
 	if len(s) > 254 {
 		return "", ErrInvalid
 	}
@@ -50,6 +50,18 @@ func Normalize(s string) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// asciiLower lower-cases ASCII letters only: strings.ToLower maps the
+// Kelvin sign to "k", which would let a non-ASCII address pass as ASCII.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Hasher hashes normalized addresses with HASH_SECRET. The secret is never

@@ -18,6 +18,8 @@ func TestNormalize(t *testing.T) {
 		"Jane <jane@example.com>", "jane@example.com,bob@example.com", "jane@example.com\r\nBcc: x@y.z",
 		"jane doe@example.com", `"jane"@example.com`, "jané@example.com", ".jane@example.com", "ja..ne@example.com",
 		"jane@-example.com", "jane@exa_mple.com", "jane@example..com",
+		// strings.ToLower folds the Kelvin sign to an ASCII k.
+		"\u212aate@example.com", "kate@\u212aexample.com",
 	} {
 		if got, err := Normalize(bad); err == nil {
 			t.Errorf("Normalize(%q) = %q, want an error", bad, got)

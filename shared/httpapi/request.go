@@ -77,11 +77,28 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return "malformed JSON"
+	case errors.As(err, &typ) && typ.Field == "":
+		// DecodeBody refuses bodies that are not objects before decoding.
+		return "the body must be a JSON object"
 	case errors.As(err, &typ):
-		return "field " + typ.Field + " has the wrong type"
+		return "field " + typ.Field + " has the wrong type (" + jsonKind(typ.Value) + ")"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return strings.TrimPrefix(err.Error(), "json: ")
 	default:
 		return "malformed JSON"
 	}
+}
+
+// jsonKind names a JSON value's kind as json.UnmarshalTypeError.Value
+// gives it ("number", "string", "array"...), with its article.
+func jsonKind(v string) string {
+	if strings.HasPrefix(v, "number") {
+		// Value may be "number 1.5" when the number does not fit.
+		return "a number"
+	}
+	switch v {
+	case "array", "object":
+		return "an " + v
+	}
+	return "a " + v
 }

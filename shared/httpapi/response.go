@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -79,14 +80,20 @@ func ErrorResponse(ctx context.Context, log *slog.Logger, err error) events.APIG
 }
 
 // DecodeBody decodes a JSON request body into v, refusing oversize bodies
-// (413), malformed JSON and unknown fields (400). An empty body decodes as {}.
+// (413), malformed JSON, anything but an object and unknown fields (400).
+// An empty body decodes as {}.
 func DecodeBody(req *events.APIGatewayV2HTTPRequest, v any) error {
 	raw, err := Body(req)
 	if err != nil {
 		return err
 	}
-	if len(raw) == 0 {
+	// Every route takes an object; saying so beats the decoder's
+	// complaint about a field without a name.
+	switch trimmed := bytes.TrimLeft(raw, " \t\r\n"); {
+	case len(trimmed) == 0:
 		return nil
+	case trimmed[0] != '{':
+		return Errorf(CodeInvalidRequest, "The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytesReader(raw))
 	dec.DisallowUnknownFields()

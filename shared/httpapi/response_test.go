@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/smithy-go"
 
 	"partnerkit/shared/backoff"
@@ -37,6 +38,47 @@ func TestErrorResponse(t *testing.T) {
 		}
 		if retry := r.Headers["Retry-After"]; (tt.code == 429 || tt.code == 503) != (retry != "") {
 			t.Errorf("ErrorResponse(%v): Retry-After = %q", tt.err, retry)
+		}
+	}
+}
+
+func TestDecodeBodyMessages(t *testing.T) {
+	type inner struct {
+		A int `json:"a"`
+	}
+	type body struct {
+		Emails []string `json:"emails"`
+		In     inner    `json:"in"`
+	}
+	const prefix = "The request body is not valid JSON for this route: "
+	tests := []struct {
+		body, want string
+	}{
+		{`[]`, "The request body must be a JSON object."},
+		{`"x"`, "The request body must be a JSON object."},
+		{` 5`, "The request body must be a JSON object."},
+		{`null`, "The request body must be a JSON object."},
+		{`true`, "The request body must be a JSON object."},
+		{`{"emails":[5]}`, prefix + "field emails has the wrong type (a number)."},
+		{`{"emails":"a"}`, prefix + "field emails has the wrong type (a string)."},
+		{`{"in":{"a":"x"}}`, prefix + "field in.a has the wrong type (a string)."},
+		{`{"in":[1]}`, prefix + "field in has the wrong type (an array)."},
+		{`{"emails":`, prefix + "malformed JSON."},
+		{`{"nope":1}`, prefix + `unknown field "nope".`},
+	}
+	for _, tt := range tests {
+		req := &events.APIGatewayV2HTTPRequest{Body: tt.body}
+		var v body
+		err := DecodeBody(req, &v)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidRequest || e.Message != tt.want {
+			t.Errorf("DecodeBody(%s): got %v, want %s %q", tt.body, err, CodeInvalidRequest, tt.want)
+		}
+	}
+	for _, ok := range []string{``, `{}`, " {\"emails\":[\"a\"]}\n"} {
+		var v body
+		if err := DecodeBody(&events.APIGatewayV2HTTPRequest{Body: ok}, &v); err != nil {
+			t.Errorf("DecodeBody(%q): got %v, want nil", ok, err)
 		}
 	}
 }

@@ -246,6 +246,19 @@ func TestRefusals(t *testing.T) {
 		{"no emails field", request{body: `{"message":"hi"}`}, 400, "invalid_request"},
 		{"501 characters", request{body: body(one, msg(strings.Repeat("é", 501)))}, 400, "invalid_request"},
 		{"control character", request{body: body(one, msg("hi\x1b[31m"))}, 400, "invalid_request"},
+		{"tab", request{body: body(one, msg("hi\tthere"))}, 400, "invalid_request"},
+		{"bidi override", request{body: body(one, msg("hi \u202egnp.exe"))}, 400, "invalid_request"},
+		{"zero-width space", request{body: body(one, msg("hi\u200bthere"))}, 400, "invalid_request"},
+		{"URL", request{body: body(one, msg("see https://evil.example/win"))}, 400, "invalid_request"},
+		{"scheme-relative", request{body: body(one, msg("see ftp://10.0.0.1"))}, 400, "invalid_request"},
+		{"www", request{body: body(one, msg("go to www.evil"))}, 400, "invalid_request"},
+		{"WWW", request{body: body(one, msg("go to WWW.Evil"))}, 400, "invalid_request"},
+		{"host name", request{body: body(one, msg("go to evil.com now"))}, 400, "invalid_request"},
+		{"host name in capitals", request{body: body(one, msg("EVIL.COM/win"))}, 400, "invalid_request"},
+		{"subdomain", request{body: body(one, msg("login at secure.bank-of.example.co"))}, 400, "invalid_request"},
+		{"host name at the end", request{body: body(one, msg("Bye.\nevil.io"))}, 400, "invalid_request"},
+		{"ideographic dot", request{body: body(one, msg("go to evil\u3002com"))}, 400, "invalid_request"},
+		{"email address", request{body: body(one, msg("write to jane@evil.com"))}, 400, "invalid_request"},
 		{"address not a string", request{body: `{"emails":[5]}`}, 400, "invalid_request"},
 		{"unknown field", request{body: `{"emails":["a@example.com"],"to":"x"}`}, 400, "invalid_request"},
 		{"malformed JSON", request{body: `{"emails":`}, 400, "invalid_request"},
@@ -279,17 +292,19 @@ func TestRefusals(t *testing.T) {
 	}
 
 	// Allowed: the partner's own id, 500 characters with line breaks, an
-	// admin for another partner.
+	// admin for another partner, text with dots that is no host name.
 	ok := []request{
-		{id: jane.ID, body: body([]string{"a1@example.com"}, msg(strings.Repeat("x", 250)+"\r\n"+strings.Repeat("y", 249)))},
+		{id: jane.ID, body: body([]string{"a1@example.com"}, msg(strings.Repeat("é", 250)+"\r\n"+strings.Repeat("y", 249)))},
 		{id: bob.ID, sub: "admin", admin: true, body: body([]string{"a2@example.com"}, nil)},
+		{id: jane.ID, body: body([]string{"a3@example.com"}, msg("Version 2.0 is out, e.g. on v1.5 too. Cost: 3.14 USD... Enjoy! 🎉"))},
+		{id: "me", sub: "user-123", admin: true, body: body([]string{"a4@example.com"}, msg("ありがとう。また会いましょう。"))},
 	}
 	for _, r := range ok {
 		if resp, got := call(t, h, r); resp.StatusCode != 200 || len(got.Results) != 1 || got.Results[0].Status != StatusSent {
 			t.Errorf("request for %s: %d %s, want 200 sent", r.id, resp.StatusCode, resp.Body)
 		}
 	}
-	if len(sender.sent) != 2 || sender.sent[1].ReplyTo[0] != "bob@example.com" {
+	if len(sender.sent) != 4 || sender.sent[1].ReplyTo[0] != "bob@example.com" || sender.sent[3].ReplyTo[0] != "jane@example.com" {
 		t.Errorf("admin's invite for bob: %+v; want Reply-To bob's email", sender.sent)
 	}
 }
@@ -340,13 +355,50 @@ func TestEmail(t *testing.T) {
 	}
 	sender := &fakeSender{}
 	h := newTestHandler(t, st, sender, 50)
-	message := "Hi Bob,\r\nclick <a href=\"https://evil.example/\">here</a> & <script>alert(1)</script>"
+	message := "Hi Bob,\r\nclick <a href=\"/win\">here</a> & <script>alert(1)</script>"
 	call(t, h, request{body: body([]string{"Bob@Example.com"}, &message)})
 	if len(sender.sent) != 1 {
 		t.Fatalf("sent %d emails, want 1", len(sender.sent))
 	}
 	m := sender.sent[0]
 	checkInvite(t, h, m, p, "bob@example.com")
+}
+
+// TestBadStoredName: a name stored before the name rule existed, with
+// line breaks or format characters, never reaches an invite; the email
+// names the partner by its address instead.
+func TestBadStoredName(t *testing.T) {
+	const bySite = " invited you to www.example.com"
+	tests := []struct{ name, stored, email, subject string }{
+		{"bidi override", "Jane \u202eDoe", "jane@example.com", "jane@example.com" + bySite},
+		{"zero-width", "Ja\u200bne", "jane@example.com", "jane@example.com" + bySite},
+		{"header injection", "Jane\r\nBcc: x@evil.example", "jane@example.com", "jane@example.com" + bySite},
+		{"too long", strings.Repeat("J", 101), "jane@example.com", "jane@example.com" + bySite},
+		{"bad address too", "Jane \u202eDoe", "jane\u202e@example.com", "A friend" + bySite},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := dynamotest.Embedded(t)
+			st := dynamo.New(b.Client, b.Table)
+			p := dynamo.Partner{ID: "pt_jane", Code: "jane", Name: tt.stored, Subject: "user-123", Email: tt.email, Status: dynamo.StatusActive, CreatedAt: testNow}
+			if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+			sender := &fakeSender{}
+			h := newTestHandler(t, st, sender, 50)
+			call(t, h, request{body: body([]string{fmt.Sprintf("bob%d@example.com", i)}, nil)})
+			if len(sender.sent) != 1 {
+				t.Fatalf("sent %d emails, want 1", len(sender.sent))
+			}
+			m := sender.sent[0]
+			if got, want := m.Subject, tt.subject; got != want {
+				t.Errorf("subject %q, want %q", got, want)
+			}
+			if strings.ContainsAny(m.Subject+m.Text+m.HTML, "\u202e\u200b\r") || strings.Contains(m.Text+m.HTML, tt.stored) {
+				t.Errorf("the stored name is in the email:\n%s\n%s", m.Text, m.HTML)
+			}
+		})
+	}
 }
 
 // checkInvite checks an invite from partner p to to as it left (or, through
@@ -395,10 +447,10 @@ func checkInvite(t *testing.T, h *Handler, m email.Message, p dynamo.Partner, to
 
 	// The message: verbatim in the text part, escaped text in the HTML one,
 	// line breaks kept; no markup or link of the partner's.
-	if !strings.Contains(m.Text, "Hi Bob,\nclick <a href=\"https://evil.example/\">here</a> & <script>alert(1)</script>") {
+	if !strings.Contains(m.Text, "Hi Bob,\nclick <a href=\"/win\">here</a> & <script>alert(1)</script>") {
 		t.Errorf("text part lacks the message:\n%s", m.Text)
 	}
-	escaped := "Hi Bob,<br>click &lt;a href=&#34;https://evil.example/&#34;&gt;here&lt;/a&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
+	escaped := "Hi Bob,<br>click &lt;a href=&#34;/win&#34;&gt;here&lt;/a&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
 	if !strings.Contains(m.HTML, escaped) {
 		t.Errorf("HTML part lacks the escaped message %s:\n%s", escaped, m.HTML)
 	}

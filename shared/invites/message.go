@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
 	"partnerkit/shared/referral"
+	"partnerkit/shared/validate"
 )
 
 //go:embed templates
@@ -34,13 +35,16 @@ type emailData struct {
 	UnsubscribeURL string
 }
 
-// inviter is how the email names the partner.
-func inviter(p dynamo.Partner) string {
+// inviter is how the email names the partner: its name, else its
+// address (address is the checked one, "" when it has none). A name
+// stored before the name rule existed may break it (line breaks, bidi
+// overrides); such a name is not shown, and the address stands in for it.
+func inviter(p dynamo.Partner, address string) string {
 	switch {
-	case p.Name != "":
+	case p.Name != "" && validate.Name(p.Name) == nil:
 		return p.Name
-	case p.Email != "":
-		return p.Email
+	case address != "":
+		return address
 	}
 	return "A friend"
 }
@@ -51,7 +55,7 @@ func inviter(p dynamo.Partner) string {
 func (h *Handler) compose(p dynamo.Partner, replyTo, to, hash, message string) (email.Message, error) {
 	unsubscribeURL := h.Unsubscribes.URL(h.BaseURL, hash)
 	d := emailData{
-		Inviter:        inviter(p),
+		Inviter:        inviter(p, replyTo),
 		Site:           h.Site,
 		Link:           h.BaseURL + "/r/" + p.Code + "?" + referral.InviteParam + "=" + h.Invites.Seal(referral.Invite{PartnerID: p.ID, Code: p.Code, EmailHash: hash}),
 		Message:        message,

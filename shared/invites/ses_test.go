@@ -23,7 +23,7 @@ func TestInviteThroughSES(t *testing.T) {
 	}
 	h := newTestHandler(t, st, email.NewSES(sestest.Client(endpoint), "partnerkit-test"), 50)
 	to := sestest.Recipient("bob")
-	message := "Hi Bob,\r\nclick <a href=\"https://evil.example/\">here</a> & <script>alert(1)</script>"
+	message := "Hi Bob,\r\nclick <a href=\"/win\">here</a> & <script>alert(1)</script>"
 	resp, got := call(t, h, request{body: body([]string{to}, &message)})
 	if resp.StatusCode != 200 || got.Results[0].Status != StatusSent {
 		t.Fatalf("invite: %d %s, want sent", resp.StatusCode, resp.Body)

@@ -32,13 +32,27 @@ func init() {
 // ErrCurrency is returned for a code that is not an active ISO 4217 currency.
 var ErrCurrency = errors.New("not an ISO 4217 currency code")
 
-// Currency normalizes a currency code to upper case and checks it.
+// Currency normalizes a currency code to upper case and checks it. Only
+// ASCII letters are folded: strings.ToUpper would turn "uſd" (long s) into
+// "USD", so a code no billing system sent would pass.
 func Currency(code string) (string, error) {
-	c := strings.ToUpper(strings.TrimSpace(code))
-	if _, ok := exponents[c]; !ok || len(c) != 3 {
+	c := []byte(strings.TrimSpace(code))
+	if len(c) != 3 {
 		return "", ErrCurrency
 	}
-	return c, nil
+	for i, b := range c {
+		switch {
+		case 'a' <= b && b <= 'z':
+			c[i] = b - 'a' + 'A'
+		case 'A' <= b && b <= 'Z':
+		default:
+			return "", ErrCurrency
+		}
+	}
+	if _, ok := exponents[string(c)]; !ok {
+		return "", ErrCurrency
+	}
+	return string(c), nil
 }
 
 // Exponent returns the number of decimals of a currency's minor unit.

@@ -35,7 +35,9 @@ func TestCurrency(t *testing.T) {
 			t.Errorf("Currency(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "US", "USDD", "XYZ", "123", "U$D"} {
+	// Only ASCII letters fold: strings.ToUpper maps "ſ" (long s) to "S"
+	// and "ı" (dotless i) to "I", and the Kelvin sign is not a K.
+	for _, bad := range []string{"", "US", "USDD", "XYZ", "123", "U$D", "uſd", "UſD", "ıls", "\u212aWD", "ＵＳＤ"} {
 		if _, err := Currency(bad); err == nil {
 			t.Errorf("Currency(%q) accepted", bad)
 		}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -19,6 +18,7 @@ import (
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
+	"partnerkit/shared/validate"
 )
 
 // Store is what the partner API needs of the store.
@@ -32,9 +32,6 @@ type Store interface {
 }
 
 var _ Store = (*dynamo.Store)(nil)
-
-// maxNameLen bounds a partner's display name, in characters.
-const maxNameLen = 100
 
 // Handler serves the partner routes. It is safe for concurrent use.
 type Handler struct {
@@ -103,8 +100,9 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	var name, vanity string
 	if in.Name != nil {
 		name = strings.TrimSpace(*in.Name)
-		if len([]rune(name)) > maxNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "name must be at most %d characters, without control characters.", maxNameLen)
+		if validate.Name(name) != nil {
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
+				"name must be at most %d characters on one line, without control or invisible formatting characters.", validate.MaxNameLen)
 		}
 	}
 	if in.Code != nil {
@@ -226,11 +224,12 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 	if in.Status != dynamo.StatusActive && in.Status != dynamo.StatusSuspended {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, `status must be "active" or "suspended".`)
 	}
-	id := req.PathParameters["id"]
-	if _, err := h.lookup(ctx, id, caller); err != nil {
+	// The resolved partner's id, never the path's: "me" is not an id.
+	target, err := h.lookup(ctx, req.PathParameters["id"], caller)
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	p, err := h.Store.SetPartnerStatus(ctx, id, in.Status)
+	p, err := h.Store.SetPartnerStatus(ctx, target.ID, in.Status)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -246,6 +245,9 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 func (h *Handler) attribution(ctx context.Context, customerID string, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
 	if !caller.Admin {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read attributions.")
+	}
+	if validate.ExternalID(customerID) != nil {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "customer_id must be %s.", validate.IDRule)
 	}
 	d, err := h.Store.Attribution(ctx, customerID)
 	if errors.Is(err, dynamo.ErrNotFound) {

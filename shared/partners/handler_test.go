@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ type request struct {
 	sub, email      string
 	admin, base64   bool
 	customerRoute   bool // the path parameter is customer_id, not id
+	query           string
 }
 
 func (r request) event(t *testing.T) []byte {
@@ -37,6 +39,17 @@ func (r request) event(t *testing.T) []byte {
 		apitest.SetRoute(ev, r.route, map[string]string{param: r.id})
 	}
 	apitest.SetBody(ev, r.body, r.base64)
+	if r.query != "" {
+		q, err := url.ParseQuery(r.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := map[string]any{}
+		for k := range q {
+			params[k] = q.Get(k)
+		}
+		ev["rawQueryString"], ev["queryStringParameters"] = r.query, params
+	}
 	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
 	return apitest.Encode(t, ev)
 }
@@ -130,9 +143,20 @@ func TestEnrollRefusals(t *testing.T) {
 		{"oversize", request{sub: "u2", body: `{"name":"` + strings.Repeat("x", 70000) + `"}`}, "payload_too_large", 413},
 		{"oversize base64", request{sub: "u2", base64: true, body: strings.Repeat("x", 70000)}, "payload_too_large", 413},
 		{"name too long", request{sub: "u2", body: `{"name":"` + strings.Repeat("x", 101) + `"}`}, "invalid_request", 400},
+		{"name of 101 characters", request{sub: "u2", body: `{"name":"` + strings.Repeat("é", 101) + `"}`}, "invalid_request", 400},
+		{"name with a line break", request{sub: "u2", body: `{"name":"Jane\nDoe"}`}, "invalid_request", 400},
+		{"name with a bidi override", request{sub: "u2", body: `{"name":"Jane \u202eeoD"}`}, "invalid_request", 400},
+		{"name with a bidi isolate", request{sub: "u2", body: `{"name":"\u2067Jane\u2069"}`}, "invalid_request", 400},
+		{"name with a zero-width space", request{sub: "u2", body: `{"name":"Ja\u200bne"}`}, "invalid_request", 400},
+		{"name with a line separator", request{sub: "u2", body: `{"name":"Jane\u2028Doe"}`}, "invalid_request", 400},
 		{"patch as partner", request{sub: "u2", route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"suspended"}`}, "forbidden", 403},
 		{"patch bad status", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"gone"}`}, "invalid_request", 400},
 		{"patch unknown", request{sub: "a", admin: true, route: "PATCH /partners/{id}", id: "pt_x", body: `{"status":"active"}`}, "not_found", 404},
+		{"reference of 201 characters", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"` + strings.Repeat("é", 201) + `"}`}, "invalid_request", 400},
+		{"reference with a bidi override", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"PAY\u202e1"}`}, "invalid_request", 400},
+		{"reference with a line break", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"PAY\n1"}`}, "invalid_request", 400},
+		// 200 characters of 2 bytes pass the limit and reach the lookup.
+		{"reference of 200 characters", request{sub: "a", admin: true, route: "POST /payouts/{statement_id}/paid", body: `{"reference":"` + strings.Repeat("é", 200) + `"}`}, "not_found", 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +186,38 @@ func TestSuspend(t *testing.T) {
 	owner, err := dynamo.New(b.Client, b.Table).CodeOwner(context.Background(), "shady")
 	if err != nil || owner.Active {
 		t.Errorf("code owner after suspension = %+v, %v; want inactive", owner, err)
+	}
+}
+
+// TestMeOnEveryRoute: "me" is the caller's own partner on every
+// /partners/{id} route, for an enrolled admin too; it never reaches the
+// store as an id.
+func TestMeOnEveryRoute(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	h := newHandler(t, b)
+	var p enrolled
+	call(t, h, request{sub: "boss", admin: true, body: `{"code":"bossy"}`}, &p)
+	tests := []struct {
+		name string
+		req  request
+	}{
+		{"GET", request{route: "GET /partners/{id}"}},
+		{"PATCH", request{route: "PATCH /partners/{id}", body: `{"status":"active"}`}},
+		{"commissions", request{route: "GET /partners/{id}/commissions", query: "period=2026-01"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.sub, tt.req.admin, tt.req.id = "boss", true, "me"
+			r := call(t, h, tt.req, nil)
+			if got, want := r.StatusCode, 200; got != want {
+				t.Errorf("%s me as an enrolled admin: got %d %s, want %d", tt.name, got, r.Body, want)
+			}
+		})
+	}
+	var prof Profile
+	call(t, h, request{sub: "boss", admin: true, route: "PATCH /partners/{id}", id: "me", body: `{"status":"suspended"}`}, &prof)
+	if got, want := prof.PartnerID+" "+prof.Status, p.PartnerID+" suspended"; got != want {
+		t.Errorf("PATCH me suspended: got %s, want %s", got, want)
 	}
 }
 
@@ -201,6 +257,12 @@ func TestAttributionRoute(t *testing.T) {
 	}
 	if r := call(t, h, request{route: route, id: "cus_none", sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 404 || e.Error.Code != "not_found" {
 		t.Errorf("unknown customer: %d %+v, want 404", r.StatusCode, e)
+	}
+	// The path's customer_id follows the webhooks' id rule.
+	for _, id := range []string{"cus#9", "cus 9", "cüs_9", strings.Repeat("c", 256)} {
+		if r := call(t, h, request{route: route, id: id, sub: "admin", admin: true, customerRoute: true}, &e); r.StatusCode != 400 || e.Error.Code != "invalid_request" {
+			t.Errorf("customer_id %q: got %d %+v, want 400 invalid_request", id, r.StatusCode, e)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/validate"
 )
 
 // MoneyStore is what the commission and payout routes need of the store.
@@ -202,6 +203,9 @@ func cell(v string) string {
 	return v
 }
 
+// maxReferenceLen bounds a payout's reference, in characters.
+const maxReferenceLen = 200
+
 type paidRequest struct {
 	Reference string `json:"reference"`
 }
@@ -215,8 +219,9 @@ func (h *Handler) markPaid(ctx context.Context, req *events.APIGatewayV2HTTPRequ
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	in.Reference = strings.TrimSpace(in.Reference)
-	if in.Reference == "" || len(in.Reference) > 200 {
-		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "reference is required: the payment's external reference, at most 200 characters.")
+	if in.Reference == "" || validate.Text(in.Reference, maxReferenceLen, false) != nil {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
+			"reference is required: the payment's external reference, at most %d characters on one line, without control or invisible formatting characters.", maxReferenceLen)
 	}
 	id := req.PathParameters["statement_id"]
 	period, _, _, ok := dynamo.ParseStatementID(id)

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Key is one signing key and the id that names it in a token.
@@ -34,7 +35,7 @@ type Keyring struct {
 
 // ParseKeyring reads a comma list of "kid:secret" entries. A bare secret
 // stands for kid "0". Key ids are 1–16 characters of [A-Za-z0-9_-]; secrets
-// must be at least 16 bytes, so a typo cannot leave a guessable key.
+// must be at least 16 characters, so a typo cannot leave a guessable key.
 func ParseKeyring(s string) (*Keyring, error) {
 	var kr Keyring
 	seen := map[string]bool{}
@@ -50,7 +51,7 @@ func ParseKeyring(s string) (*Keyring, error) {
 		if !validKeyID(id) {
 			return nil, fmt.Errorf("signing: key id %q must be 1-16 characters of A-Z a-z 0-9 _ -", id)
 		}
-		if len(secret) < 16 {
+		if utf8.RuneCountInString(secret) < 16 {
 			return nil, fmt.Errorf("signing: secret of key %q is shorter than 16 characters", id)
 		}
 		if seen[id] {

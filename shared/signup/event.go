@@ -4,18 +4,16 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-	"unicode"
 
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/referral"
+	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
 )
 
 // EventType is the only event this endpoint takes.
 const EventType = "customer.created"
-
-const maxCustomerID = 128
 
 type payload struct {
 	Type      string          `json:"type"`
@@ -44,12 +42,12 @@ func invalid(format string, args ...any) error {
 	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
 }
 
-// Decode parses and checks a webhook body. Unknown fields are ignored, so
+// Decode parses and checks a webhook body received at now. Unknown fields are ignored, so
 // senders can add their own; missing or malformed required fields are a
 // 400 naming the field. A visitor id or referral code of the wrong shape
 // is ignored rather than refused: it comes from a URL a visitor can edit,
 // and the signup itself is still worth recording.
-func Decode(body []byte) (Event, error) {
+func Decode(body []byte, now time.Time) (Event, error) {
 	var p payload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Event{}, invalid("The body is not a JSON webhook payload {\"type\",\"timestamp\",\"data\"}.")
@@ -65,8 +63,8 @@ func Decode(body []byte) (Event, error) {
 		return Event{}, invalid("data must be an object with customer_id, email and created_at.")
 	}
 	var ev Event
-	if d.CustomerID == nil || !validCustomerID(*d.CustomerID) {
-		return Event{}, invalid("data.customer_id must be 1 to %d printable characters.", maxCustomerID)
+	if d.CustomerID == nil || validate.ExternalID(*d.CustomerID) != nil {
+		return Event{}, invalid("data.customer_id must be %s.", validate.IDRule)
 	}
 	ev.CustomerID = *d.CustomerID
 	if d.Email == nil {
@@ -84,6 +82,9 @@ func Decode(body []byte) (Event, error) {
 	if !ok {
 		return Event{}, invalid("data.created_at must be an RFC 3339 time, like 2026-11-24T10:15:30Z.")
 	}
+	if validate.RecentTime(created, now) != nil {
+		return Event{}, invalid("data.created_at must be %s.", validate.TimeRule)
+	}
 	ev.CreatedAt = created.UTC()
 	if d.VisitorID != nil && referral.ValidVisitorID(*d.VisitorID) {
 		ev.VisitorID = *d.VisitorID
@@ -94,16 +95,4 @@ func Decode(body []byte) (Event, error) {
 		}
 	}
 	return ev, nil
-}
-
-func validCustomerID(s string) bool {
-	if s == "" || len(s) > maxCustomerID {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/referral"
+	"partnerkit/shared/validate"
 )
 
 func FuzzDecode(f *testing.F) {
@@ -13,12 +14,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"type":"customer.created","data":null}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ev, err := Decode(body)
+		ev, err := Decode(body, testNow)
 		if err != nil {
 			return
 		}
 		// Whatever is accepted satisfies what the store relies on.
-		if !validCustomerID(ev.CustomerID) || ev.CreatedAt.IsZero() {
+		if validate.ExternalID(ev.CustomerID) != nil || validate.RecentTime(ev.CreatedAt, testNow) != nil || ev.CreatedAt.IsZero() {
 			t.Fatalf("accepted %q as %+v", body, ev)
 		}
 		if n, err := emailaddr.Normalize(ev.Email); err != nil || n != ev.Email {

@@ -60,7 +60,8 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	hash := dynamo.BodyHash(body)
-	ev, err := Decode(body)
+	now := h.Now()
+	ev, err := Decode(body, now)
 	if err != nil {
 		// A webhook-id already answered is judged by its first body, not
 		// by this one's parse: replay comes before parsing. Only refused
@@ -75,7 +76,6 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	emailHash := h.Hasher.Hash(ev.Email)
-	now := h.Now()
 
 	for attempt := 0; ; attempt++ {
 		w, err := h.attribute(ctx, id, hash, ev, emailHash, now)

@@ -225,6 +225,15 @@ func TestSignupRefusalsWriteNothing(t *testing.T) {
 		{"missing created_at", signed(t, "m", strings.Replace(good, `"created_at":"2026-11-24T10:00:00Z",`, "", 1)), 400, "invalid_request"},
 		{"impossible date", signed(t, "m", customerBody("c", "x@example.com", "", "", "2026-02-30T00:00:00Z")), 400, "invalid_request"},
 		{"data not an object", signed(t, "m", `{"type":"customer.created","timestamp":"2026-11-24T10:16:00Z","data":[1]}`), 400, "invalid_request"},
+		{"customer_id with #", signed(t, "m", customerBody("cus#1", "x@example.com", "", "", "2026-11-24T10:00:00Z")), 400, "invalid_request"},
+		{"customer_id of spaces", signed(t, "m", customerBody("   ", "x@example.com", "", "", "2026-11-24T10:00:00Z")), 400, "invalid_request"},
+		{"customer_id with a space", signed(t, "m", customerBody("cus 1", "x@example.com", "", "", "2026-11-24T10:00:00Z")), 400, "invalid_request"},
+		{"customer_id not ASCII", signed(t, "m", customerBody("cüs_1", "x@example.com", "", "", "2026-11-24T10:00:00Z")), 400, "invalid_request"},
+		{"customer_id of 256", signed(t, "m", customerBody(strings.Repeat("c", 256), "x@example.com", "", "", "2026-11-24T10:00:00Z")), 400, "invalid_request"},
+		{"created in year 1", signed(t, "m", customerBody("c", "x@example.com", "", "", "0001-01-01T00:00:00Z")), 400, "invalid_request"},
+		{"created in 9999", signed(t, "m", customerBody("c", "x@example.com", "", "", "9999-12-31T23:59:59Z")), 400, "invalid_request"},
+		{"created two days ahead", signed(t, "m", customerBody("c", "x@example.com", "", "", "2026-11-26T10:16:01Z")), 400, "invalid_request"},
+		{"created 11 years ago", signed(t, "m", customerBody("c", "x@example.com", "", "", "2015-11-24T10:00:00Z")), 400, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -242,6 +251,11 @@ func TestSignupRefusalsWriteNothing(t *testing.T) {
 	// After all those refusals, the good delivery still goes through.
 	if r := send(t, e.h, signed(t, "m", good)); r.status != 200 || r.body["reason"] != "no_touch" {
 		t.Errorf("good delivery after refusals = %d %v", r.status, r.body)
+	}
+	// The bounds themselves are accepted.
+	edge := customerBody(strings.Repeat("c", 255), "y@example.com", "", "", "2026-11-25T10:16:00Z")
+	if r := send(t, e.h, signed(t, "m2", edge)); r.status != 200 {
+		t.Errorf("255-character customer_id created a day ahead = %d %v, want 200", r.status, r.body)
 	}
 }
 
