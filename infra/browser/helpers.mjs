@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -36,15 +37,16 @@ export function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// Serves handler on a free loopback port; returns { server, port, base }.
-export async function startHttpServer(handler) {
+// Serves handler on a loopback port (a free one unless port is given);
+// returns { server, port, base }.
+export async function startHttpServer(handler, port = 0) {
   const server = http.createServer(handler);
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   });
-  const { port } = server.address();
-  return { server, port, base: `http://127.0.0.1:${port}` };
+  const bound = server.address().port;
+  return { server, port: bound, base: `http://127.0.0.1:${bound}` };
 }
 
 export function stopHttpServer(srv) {
@@ -280,4 +282,37 @@ export async function visit(page, url, requested) {
     throw new Error(`navigation to ${url} failed: ${err.message}\nrequests: ${requested.join(' -> ')}`);
   }
   return new URL(page.url());
+}
+
+// The local stack's default WEBHOOK_SECRET: the Standard Webhooks test
+// secret. Dev servers are started without WEBHOOK_SECRET to rely on it.
+export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+// signWebhook computes webhook-signature per Standard Webhooks:
+// HMAC-SHA256, keyed with the base64-decoded part of the secret after
+// whsec_, over "{id}.{timestamp}.{body}".
+export function signWebhook(secret, id, timestamp, body) {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const mac = crypto.createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return `v1,${mac}`;
+}
+
+// deliver sends a signed webhook {type, timestamp, data} to base + path
+// and returns { status, json }.
+export async function deliver(base, urlPath, type, data) {
+  const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+  const id = `msg_${crypto.randomUUID()}`;
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(base + urlPath, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(WEBHOOK_SECRET, id, ts, body),
+    },
+    body,
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, text };
 }

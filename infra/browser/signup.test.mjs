@@ -8,11 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createPartner, escapeHtml, localToken, startStack, statsOf, visit, withPage } from './helpers.mjs';
-
-// The local stack's default WEBHOOK_SECRET: the Standard Webhooks test
-// secret. The dev server is started without WEBHOOK_SECRET to rely on it.
-const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+import { WEBHOOK_SECRET, createPartner, escapeHtml, localToken, signWebhook as sign, startStack, statsOf, visit, withPage } from './helpers.mjs';
 
 let stack; // see startStack
 let site; // the integrator's site: { server, port, base }
@@ -31,15 +27,6 @@ const deliveries = [];
 // ---------------------------------------------------------------------------
 // the integrator's site
 // ---------------------------------------------------------------------------
-
-// sign computes webhook-signature per Standard Webhooks: HMAC-SHA256, keyed
-// with the base64-decoded part of the secret after whsec_, over
-// "{id}.{timestamp}.{body}".
-function sign(secret, id, timestamp, body) {
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const mac = crypto.createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return `v1,${mac}`;
-}
 
 function landingPage() {
   return `<!doctype html>

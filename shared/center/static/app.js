@@ -85,6 +85,9 @@ function moneyList(map) {
 
 const count = (n) => new Intl.NumberFormat().format(n ?? 0);
 
+// counted says "1 click" or "3 clicks".
+const counted = (n, one, many) => `${count(n)} ${n === 1 ? one : many}`;
+
 function dateTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -453,7 +456,7 @@ class PartnerkitCenter extends HTMLElement {
       h('ul', { class: 'legend' },
         h('li', { class: 'lg-clicks' }, `Clicks: ${count(clicks)}`),
         h('li', { class: 'lg-signups' }, `Signups: ${count(signups)}`)),
-      chart(days, `Daily clicks and signups over the last 30 days: ${count(clicks)} clicks and ${count(signups)} signups in all.`),
+      chart(days, `Daily clicks and signups over the last 30 days: ${counted(clicks, 'click', 'clicks')} and ${counted(signups, 'signup', 'signups')} in all.`),
       h('details', {}, h('summary', {}, 'Show the numbers by day'),
         table('Clicks and signups by day', ['Day', 'Clicks', 'Signups'],
           days.map((d) => [day(d.date), count(d.clicks), count(d.signups)]), { numeric: [1, 2] })));
