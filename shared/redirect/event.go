@@ -8,9 +8,10 @@ type Request struct {
 	RawQueryString string   `json:"rawQueryString"`
 	Cookies        []string `json:"cookies"`
 	Headers        struct {
-		UserAgent  string `json:"user-agent"`
-		SecPurpose string `json:"sec-purpose"`
-		Purpose    string `json:"purpose"`
+		UserAgent    string `json:"user-agent"`
+		SecPurpose   string `json:"sec-purpose"`
+		Purpose      string `json:"purpose"`
+		SecFetchDest string `json:"sec-fetch-dest"`
 	} `json:"headers"`
 	QueryStringParameters struct {
 		To  string `json:"to"`

@@ -71,8 +71,9 @@ func found(location string) Response {
 // wrong, the visitor still lands on the landing page (or a valid ?to=),
 // only without being counted.
 func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
-	target := h.redirects.Resolve(req.QueryStringParameters.To)
+	target := h.redirects.Resolve(req.QueryStringParameters.To).WithParams(req.RawQueryString)
 	if req.RequestContext.HTTP.Method != http.MethodGet ||
+		!referral.IsNavigation(req.Headers.SecFetchDest) ||
 		referral.IsBot(req.Headers.UserAgent) ||
 		referral.IsPrefetch(req.Headers.SecPurpose, req.Headers.Purpose) {
 		return found(target.URL()), nil

@@ -135,7 +135,7 @@ func TestBrowserFixture(t *testing.T) {
 	h, cookies := testHandler(t, store)
 	r := invoke(t, h, fixture(t))
 	vid := visitorOf(t, r.Headers["Location"])
-	if want := "https://www.example.com/pricing?pk_vid=" + vid; r.Headers["Location"] != want || !referral.ValidVisitorID(vid) {
+	if want := "https://www.example.com/pricing?utm_source=x&pk_vid=" + vid; r.Headers["Location"] != want || !referral.ValidVisitorID(vid) {
 		t.Errorf("Location = %q, want %q with a new visitor id", r.Headers["Location"], want)
 	}
 	// The fixture's pk_ref has a made-up signature: it is ignored.
@@ -193,15 +193,21 @@ func TestNotCounted(t *testing.T) {
 			ev["headers"].(map[string]any)["user-agent"] = "bot"
 		},
 		"empty code": func(ev map[string]any) { delete(ev, "pathParameters") },
+		// Not a top-level navigation: an <img> or <iframe> pointing at the link.
+		"image":  func(ev map[string]any) { ev["headers"].(map[string]any)["sec-fetch-dest"] = "image" },
+		"iframe": func(ev map[string]any) { ev["headers"].(map[string]any)["sec-fetch-dest"] = "iframe" },
+		"WhatsApp preview": func(ev map[string]any) {
+			ev["headers"].(map[string]any)["user-agent"] = "WhatsApp/2.23.20.0 A"
+		},
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {
 			store := newFakeStore()
 			h, _ := testHandler(t, store)
 			r := invoke(t, h, event(t, edit))
-			want := "https://www.example.com/pricing"
+			want := "https://www.example.com/pricing?utm_source=x"
 			if name == "evil to" {
-				want = "https://www.example.com/welcome?src=pk"
+				want = "https://www.example.com/welcome?src=pk&utm_source=x"
 			}
 			if r.Headers["Location"] != want || len(r.Cookies) != 0 {
 				t.Errorf("got Location %q cookies %v; want %q and no cookie", r.Headers["Location"], r.Cookies, want)
@@ -218,7 +224,7 @@ func TestStoreFailureStillRedirects(t *testing.T) {
 	store.fail = errors.New("throttled")
 	h, _ := testHandler(t, store)
 	r := invoke(t, h, fixture(t))
-	if r.Headers["Location"] != "https://www.example.com/pricing" || len(r.Cookies) != 0 {
+	if r.Headers["Location"] != "https://www.example.com/pricing?utm_source=x" || len(r.Cookies) != 0 {
 		t.Errorf("on store failure got %+v; want the landing page without cookie", r)
 	}
 }
@@ -284,7 +290,7 @@ func TestStalledStoreStillRedirects(t *testing.T) {
 	start := time.Now()
 	r := invoke(t, h, fixture(t))
 	took := time.Since(start)
-	if got := r.Headers["Location"]; got != "https://www.example.com/pricing" {
+	if got := r.Headers["Location"]; got != "https://www.example.com/pricing?utm_source=x" {
 		t.Errorf("Location = %q, want the fixture's ?to= target without pk_vid", got)
 	}
 	if len(r.Cookies) != 0 {

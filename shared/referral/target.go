@@ -101,6 +101,41 @@ func newTarget(origin string, u *url.URL) Target {
 	return t
 }
 
+// maxPassed bounds the query a link passes on; longer ones are dropped.
+const maxPassed = 2048
+
+// WithParams returns t with the link's own query parameters appended, as
+// written (values unchanged): utm_*, sid, ref and the like reach the
+// landing page (contract section 3). The link's to and inv are
+// partnerkit's own, and pk_vid is only ever the one partnerkit sets, so
+// those are dropped, as are parts with bytes a URL may not carry raw.
+func (t Target) WithParams(rawQuery string) Target {
+	if rawQuery == "" || len(rawQuery) > maxPassed || !plainASCII(rawQuery) {
+		return t
+	}
+	extra := make([]byte, 0, len(rawQuery))
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if name == "" || name == "to" || name == "inv" || name == VisitorParam || strings.ContainsRune(part, '#') {
+			continue
+		}
+		if len(extra) > 0 {
+			extra = append(extra, '&')
+		}
+		extra = append(extra, part...)
+	}
+	if len(extra) == 0 {
+		return t
+	}
+	if t.hasQuery {
+		t.base += "&" + string(extra)
+	} else {
+		t.base += "?" + string(extra)
+		t.hasQuery = true
+	}
+	return t
+}
+
 // URL returns the destination as is, for requests that are not counted.
 func (t Target) URL() string { return t.base + t.fragment }
 

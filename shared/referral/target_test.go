@@ -86,3 +86,40 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+func TestWithParams(t *testing.T) {
+	r := testRedirects(t)
+	tests := []struct{ to, raw, want string }{
+		{"", "utm_source=news&utm_medium=email", "https://www.example.com/welcome?ref=partner&utm_source=news&utm_medium=email&pk_vid=v1#top"},
+		{"/pricing", "to=%2Fpricing&sid=footer&inv=abc", "https://www.example.com/pricing?sid=footer&pk_vid=v1"},
+		{"/pricing?plan=pro", "utm_campaign=spring%20sale&flag", "https://www.example.com/pricing?plan=pro&utm_campaign=spring%20sale&flag&pk_vid=v1"},
+		{"", "pk_vid=forged&x=1&&", "https://www.example.com/welcome?ref=partner&x=1&pk_vid=v1#top"},
+		{"", "to=/x&inv=t", "https://www.example.com/welcome?ref=partner&pk_vid=v1#top"},
+		{"", "bad=a b", "https://www.example.com/welcome?ref=partner&pk_vid=v1#top"},
+		{"", "x=1#frag", "https://www.example.com/welcome?ref=partner&pk_vid=v1#top"},
+		{"", "", "https://www.example.com/welcome?ref=partner&pk_vid=v1#top"},
+	}
+	for _, tt := range tests {
+		if got := r.Resolve(tt.to).WithParams(tt.raw).WithVisitor("v1"); got != tt.want {
+			t.Errorf("Resolve(%q).WithParams(%q) = %q, want %q", tt.to, tt.raw, got, tt.want)
+		}
+	}
+	if got := r.Resolve("").WithParams("utm_source=x").URL(); got != "https://www.example.com/welcome?ref=partner&utm_source=x#top" {
+		t.Errorf("uncounted URL = %q", got)
+	}
+}
+
+// No query a link carries moves the redirect off the allowed hosts.
+func FuzzWithParams(f *testing.F) {
+	for _, s := range []string{"utm_source=x", "a=1&to=//evil", "x=@evil.com", "#@evil", "x=%2F%2Fevil", "&&=&"} {
+		f.Add("/pricing", s)
+	}
+	r := testRedirects(f)
+	f.Fuzz(func(t *testing.T, to, raw string) {
+		loc := r.Resolve(to).WithParams(raw).WithVisitor("v_x")
+		u, err := url.Parse(loc)
+		if !allowedLocation(loc) || err != nil || u.User != nil {
+			t.Fatalf("Resolve(%q).WithParams(%q) = %q: leaves the allowed hosts (%v)", to, raw, loc, err)
+		}
+	})
+}
