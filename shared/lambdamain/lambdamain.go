@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"partnerkit/shared/config"
+	"partnerkit/shared/requestlog"
 )
 
 // Builder builds a function's handler from the configuration. Each
@@ -36,5 +37,7 @@ func Start(build Builder) {
 		log.Error("start-up failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(h)
+	// Every function is wrapped alike: HTTP API requests get their one
+	// log line and X-Request-Id; other events pass through.
+	lambda.Start(requestlog.Wrap(h, log))
 }
