@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"partnerkit/shared/config"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/requestlog"
 )
 
@@ -27,6 +28,8 @@ type Builder func(ctx context.Context, cfg config.Config, log *slog.Logger) (lam
 func Start(build Builder) {
 	// JSON logs carrying the request id (the template sets LogFormat JSON).
 	log := lambdacontext.NewLogger()
+	// Metric lines go to standard output, where CloudWatch Logs reads them.
+	metrics.SetOutput(os.Stdout)
 	cfg, err := config.Load(os.Getenv, false)
 	if err != nil {
 		log.Error("bad configuration", "error", err.Error())
