@@ -14,6 +14,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/webhook"
 )
 
@@ -136,6 +137,9 @@ func (h *Handler) attribute(ctx context.Context, id string, ev Event, emailHash 
 		return w, nil
 	case err != nil:
 		return dynamo.WebhookResponse{}, err
+	case ok && d.Attributed:
+		metrics.CountBy(metrics.Attributions, metrics.Source, d.Source, 1)
+		return w, nil
 	case ok:
 		return w, nil
 	}
