@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"partnerkit/shared/requestlog"
 	"partnerkit/shared/samtemplate"
 )
 
@@ -69,8 +70,8 @@ func match(routes []samtemplate.Route, method, path string) (samtemplate.Route, 
 }
 
 // toEvent builds the HTTP API payload format 2.0 event API Gateway would
-// send for r.
-func toEvent(r *http.Request, route samtemplate.Route, params map[string]string, claims *jwtClaims, body []byte) events.APIGatewayV2HTTPRequest {
+// send for r, with id as its request id.
+func toEvent(r *http.Request, id string, route samtemplate.Route, params map[string]string, claims *jwtClaims, body []byte) events.APIGatewayV2HTTPRequest {
 	now := time.Now()
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:        "2.0",
@@ -83,7 +84,7 @@ func toEvent(r *http.Request, route samtemplate.Route, params map[string]string,
 			AccountID:  "000000000000",
 			APIID:      "local",
 			DomainName: r.Host,
-			RequestID:  requestID(),
+			RequestID:  id,
 			RouteKey:   route.Method + " " + route.Path,
 			Stage:      "$default",
 			Time:       now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
@@ -130,30 +131,35 @@ func toEvent(r *http.Request, route samtemplate.Route, params map[string]string,
 	return ev
 }
 
-func (s *stack) invokeRoute(w http.ResponseWriter, r *http.Request, route samtemplate.Route, params map[string]string, claims *jwtClaims) {
+func (s *stack) invokeRoute(w http.ResponseWriter, g gatewayRequest, params map[string]string, claims *jwtClaims) {
+	r := g.r
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxGatewayBody+1))
 	if err != nil {
-		gatewayError(w, http.StatusBadRequest, "Bad Request")
+		s.refuse(w, g, http.StatusBadRequest, "Bad Request")
 		return
 	}
 	if len(body) > maxGatewayBody {
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		s.refuse(w, g, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
 	}
-	payload, err := json.Marshal(toEvent(r, route, params, claims, body))
+	payload, err := json.Marshal(toEvent(r, g.id, g.route, params, claims, body))
 	if err != nil {
-		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+		s.refuse(w, g, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
-	out, err := s.handlers[route.Function].Invoke(r.Context(), payload)
+	// The function's wrapper logs the request from here on, failures
+	// included.
+	out, err := s.handlers[g.route.Function].Invoke(r.Context(), payload)
 	if err != nil {
-		s.log.Error("function failed", "function", route.Function, "error", err.Error())
+		s.log.Error("function failed", "function", g.route.Function, "error", err.Error())
+		w.Header().Set(requestlog.Header, g.id)
 		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
-		s.log.Error("function returned no HTTP response", "function", route.Function)
+		s.log.Error("function returned no HTTP response", "function", g.route.Function)
+		w.Header().Set(requestlog.Header, g.id)
 		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"partnerkit/shared/config"
 )
 
@@ -38,7 +40,9 @@ func run(templatePath string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// JSON with Lambda's key names, so a line reads the same here as in
+	// CloudWatch Logs.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
 	stack, err := newStack(ctx, templatePath, cfg, log)
 	if err != nil {
 		return err

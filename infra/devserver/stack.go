@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -16,11 +17,13 @@ import (
 	"partnerkit/shared/center"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/httpapi"
 	"partnerkit/shared/invites"
 	"partnerkit/shared/lambdamain"
 	"partnerkit/shared/localdynamo"
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
+	"partnerkit/shared/requestlog"
 	"partnerkit/shared/samtemplate"
 	"partnerkit/shared/signup"
 	"partnerkit/shared/unsubscribe"
@@ -102,7 +105,8 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
-		s.handlers[id] = h
+		// Wrapped as lambdamain wraps it in Lambda: the same request lines.
+		s.handlers[id] = requestlog.Wrap(h, log)
 	}
 	return s, nil
 }
@@ -117,7 +121,9 @@ func (s *stack) Close() {
 	}
 }
 
-// ServeHTTP routes /_local/ helpers, then template routes.
+// ServeHTTP routes /_local/ helpers, then template routes. Like API
+// Gateway it gives every request an id up front, so the requests it refuses
+// itself (no route, no valid token) log and answer like the rest.
 func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_local/") || r.URL.Path == "/_local" {
 		s.serveLocal(w, r)
@@ -126,21 +132,60 @@ func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.applyCORS(w, r) {
 		return
 	}
+	g := gatewayRequest{r: r, id: requestID(), start: time.Now()}
 	route, params, ok := match(s.routes, r.Method, r.URL.Path)
 	if !ok {
-		gatewayError(w, http.StatusNotFound, "Not Found")
+		s.refuse(w, g, http.StatusNotFound, "Not Found")
 		return
 	}
+	g.route = route
 	var claims *jwtClaims
 	if !route.Public {
 		c, err := s.auth.check(r.Header.Get("Authorization"))
 		if err != nil {
-			gatewayError(w, http.StatusUnauthorized, "Unauthorized")
+			s.refuse(w, g, http.StatusUnauthorized, "Unauthorized")
 			return
 		}
 		claims = c
 	}
-	s.invokeRoute(w, r, route, params, claims)
+	s.invokeRoute(w, g, params, claims)
+}
+
+// gatewayRequest is a request the gateway has taken: its id, when it
+// arrived and, once matched, its route.
+type gatewayRequest struct {
+	r     *http.Request
+	id    string
+	start time.Time
+	route samtemplate.Route
+}
+
+// refuse answers as API Gateway does when it refuses a request before any
+// function runs, and logs the request line a function's wrapper would.
+func (s *stack) refuse(w http.ResponseWriter, g gatewayRequest, status int, message string) {
+	w.Header().Set(requestlog.Header, g.id)
+	gatewayError(w, status, message)
+	requestlog.Log(g.r.Context(), s.log, requestlog.Entry{
+		Method: g.r.Method, Route: g.route.Path, Status: status, Latency: time.Since(g.start),
+		RequestID: g.id, Error: gatewayCode(status),
+	})
+}
+
+// gatewayCode names the gateway's own refusals in the request line, in the
+// style of the contract's error codes.
+func gatewayCode(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusNotFound:
+		return httpapi.CodeNotFound
+	case http.StatusRequestEntityTooLarge:
+		return httpapi.CodePayloadTooLarge
+	case http.StatusBadRequest:
+		return httpapi.CodeInvalidRequest
+	default:
+		return httpapi.CodeInternal
+	}
 }
 
 // applyCORS does what API Gateway's CORS configuration does: a request

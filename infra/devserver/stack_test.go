@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"partnerkit/shared/config"
@@ -22,6 +24,39 @@ type testStack struct {
 	base    string // PUBLIC_BASE_URL, the server's own URL
 	landing string // LANDING_URL
 	client  *http.Client
+	logs    *logBuffer // what the stack logged, also shown by go test -v
+}
+
+// logBuffer keeps log output written from the server's goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// take returns the log lines written so far, each decoded, and forgets them.
+func (b *logBuffer) take(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(b.buf.Bytes()), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("log line %s is not JSON: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	b.buf.Reset()
+	return lines
 }
 
 // newTestStack starts a stack with an empty embedded store. The server's
@@ -50,7 +85,8 @@ func newTestStackWith(t *testing.T, extra map[string]string) *testStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(t.Output(), logs), nil))
 	st, err := newStack(t.Context(), path, cfg, log)
 	if err != nil {
 		srv.Listener.Close()
@@ -64,7 +100,7 @@ func newTestStackWith(t *testing.T, extra map[string]string) *testStack {
 	client := srv.Client()
 	// Redirects are what is under test: never follow them.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &testStack{t: t, stack: st, base: base, landing: env["LANDING_URL"], client: client}
+	return &testStack{t: t, stack: st, base: base, landing: env["LANDING_URL"], client: client, logs: logs}
 }
 
 // response is an answer with its body read.

@@ -11,6 +11,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/metrics"
 )
 
 // Store is what the run needs of the store.
@@ -142,6 +143,7 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 		return Result{}, err
 	}
 	res.Partners, res.Statements, res.Lines = total.Partners, total.Statements, total.Lines
+	metrics.Count(metrics.StatementsClosed, res.Statements)
 	return res, nil
 }
 

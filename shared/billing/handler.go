@@ -15,6 +15,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/webhook"
 )
 
@@ -238,6 +239,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		return out, err
 	}
 	if p.State == dynamo.PaymentAttributed {
+		metrics.Count(metrics.CommissionsRecorded, 1)
 		// Best effort: the count of paying customers is a statistic.
 		if err := h.Store.TouchCustomer(ctx, ev.CustomerID, ev.At); err != nil {
 			h.Log.WarnContext(ctx, "customer payment time not updated", "error", err.Error())
@@ -267,6 +269,9 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		// The payment has not arrived: hold the refund until it does.
 		w.Refund.State = dynamo.RefundHeld
 		out, err := h.Store.RecordRefund(ctx, w)
+		if err == nil {
+			metrics.Count(metrics.RefundsRecorded, 1)
+		}
 		if errors.Is(err, dynamo.ErrTooManyHeld) {
 			return out, httpapi.Errorf(httpapi.CodeInvalidRequest, "Too many refunds are held for payment %q, which has not arrived.", ev.PaymentID)
 		}
@@ -303,6 +308,9 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 	out, err := h.Store.RecordRefund(ctx, w)
 	if errors.Is(err, dynamo.ErrPeriodClosing) {
 		return out, closingAfter(w.Bucket)
+	}
+	if err == nil {
+		metrics.Count(metrics.RefundsRecorded, 1)
 	}
 	return out, err
 }

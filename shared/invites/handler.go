@@ -18,6 +18,7 @@ import (
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/unsubscribe"
 )
@@ -195,6 +196,9 @@ func (h *Handler) send(ctx context.Context, p dynamo.Partner, emails []string, m
 		}
 		resp.Results[i] = Result{Email: shown, Status: a.status}
 		counts[a.status]++
+	}
+	for status, n := range counts {
+		metrics.CountBy(metrics.Invites, metrics.Status, status, n)
 	}
 	h.Log.InfoContext(ctx, "invites handled", "partner_id", p.ID, "sent", counts[StatusSent], "failed", counts[StatusFailed],
 		"quota_exceeded", counts[StatusQuotaExceeded], "already_referred", counts[StatusAlreadyReferred], "suppressed", counts[StatusSuppressed])

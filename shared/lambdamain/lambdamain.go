@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"partnerkit/shared/config"
+	"partnerkit/shared/metrics"
+	"partnerkit/shared/requestlog"
 )
 
 // Builder builds a function's handler from the configuration. Each
@@ -26,6 +28,8 @@ type Builder func(ctx context.Context, cfg config.Config, log *slog.Logger) (lam
 func Start(build Builder) {
 	// JSON logs carrying the request id (the template sets LogFormat JSON).
 	log := lambdacontext.NewLogger()
+	// Metric lines go to standard output, where CloudWatch Logs reads them.
+	metrics.SetOutput(os.Stdout)
 	cfg, err := config.Load(os.Getenv, false)
 	if err != nil {
 		log.Error("bad configuration", "error", err.Error())
@@ -36,5 +40,7 @@ func Start(build Builder) {
 		log.Error("start-up failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(h)
+	// Every function is wrapped alike: HTTP API requests get their one
+	// log line and X-Request-Id; other events pass through.
+	lambda.Start(requestlog.Wrap(h, log))
 }

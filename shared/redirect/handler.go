@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/referral"
 )
 
@@ -111,6 +112,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 			h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
 			return found(target.URL()), nil
 		}
+		metrics.Count(metrics.Clicks, 1)
 		return found(target.WithVisitor(first.VisitorID)), nil
 	}
 
@@ -129,6 +131,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
 		return found(target.URL()), nil
 	}
+	metrics.Count(metrics.Clicks, 1)
 	resp := found(target.WithVisitor(winner.VisitorID))
 	resp.Cookies = []string{h.cookies.SetCookie(winner)}
 	return resp, nil

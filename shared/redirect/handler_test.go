@@ -3,6 +3,7 @@ package redirect
 import (
 	"context"
 	"errors"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -253,6 +255,14 @@ func BenchmarkRedirectHandler(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRedirectMetrics is BenchmarkRedirectHandler with metric lines
+// on, written to io.Discard: the cost of counting the click.
+func BenchmarkRedirectMetrics(b *testing.B) {
+	metrics.SetOutput(io.Discard)
+	b.Cleanup(func() { metrics.SetOutput(nil) })
+	BenchmarkRedirectHandler(b)
 }
 
 // nopStore answers instantly and keeps nothing, so the benchmark measures

@@ -16,6 +16,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/metrics"
 	"partnerkit/shared/webhook"
 )
 
@@ -155,6 +156,9 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 		return w, nil
 	case err != nil:
 		return dynamo.WebhookResponse{}, err
+	case ok && d.Attributed:
+		metrics.CountBy(metrics.Attributions, metrics.Source, d.Source, 1)
+		return w, nil
 	case ok:
 		return w, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/metrics"
 )
 
 // Open checks an HTTP API request carrying a webhook in the contract's
@@ -12,10 +13,12 @@ import (
 func (v *Verifier) Open(req *events.APIGatewayV2HTTPRequest) (id string, body []byte, err error) {
 	body, err = httpapi.Body(req)
 	if err != nil {
+		metrics.CountBy(metrics.WebhooksRefused, metrics.Reason, httpapi.ErrorCode(err), 1)
 		return "", nil, err
 	}
 	id = req.Headers["webhook-id"]
 	if err := v.Verify(id, req.Headers["webhook-timestamp"], req.Headers["webhook-signature"], body); err != nil {
+		metrics.CountBy(metrics.WebhooksRefused, metrics.Reason, httpapi.CodeInvalidSignature, 1)
 		return "", nil, httpapi.Errorf(httpapi.CodeInvalidSignature, "The webhook signature is missing, invalid or more than 5 minutes old.")
 	}
 	return id, body, nil
