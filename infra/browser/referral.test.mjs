@@ -3,7 +3,7 @@
 // Environment: see helpers.mjs (PARTNERKIT_DEVSERVER, CHROMIUM_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPartner, startStack, statsOf, visit, withPage } from './helpers.mjs';
+import { createPartner, escapeHtml, startHttpServer, startStack, statsOf, stopHttpServer, visit, withPage } from './helpers.mjs';
 
 const COOKIE_DAYS = 90;
 
@@ -121,4 +121,46 @@ test('deep link: an off-host ?to= never leaves the landing site', async () => {
       assert.deepEqual(offHost, [], `to=${to}: browser requested off-host URLs`);
     });
   }
+});
+
+test('an <img> or <iframe> on another site pointing at a link is not a click and sets no cookie', async () => {
+  const before = await clicksOf(partner1);
+  const link = escapeHtml(partner1.link);
+  const other = await startHttpServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><title>Another site</title></head><body>
+<img src="${link}" alt=""><iframe src="${link}" title="embedded link"></iframe></body></html>`);
+  });
+  try {
+    await withPage(browser, async ({ page, requested, context }) => {
+      await visit(page, `${other.base}/`, requested);
+      await page.waitForLoadState('networkidle');
+      assert.ok(requested.filter((u) => u.startsWith(partner1.link)).length >= 2, `the page did not load the link twice: ${requested.join(' ')}`);
+      const cookies = (await context.cookies()).filter((c) => c.name === 'pk_ref');
+      assert.deepEqual(cookies, [], 'an embedded load set the referral cookie');
+    });
+    assert.equal(await clicksOf(partner1), before, 'an <img> or <iframe> load was counted as a click');
+
+    // A person following the same link from that site is counted.
+    await withPage(browser, async ({ page, requested, context }) => {
+      await visit(page, `${other.base}/`, requested);
+      await page.evaluate((href) => { window.location.href = href; }, partner1.link);
+      await page.waitForURL((u) => u.origin === landing.base);
+      assert.ok(new URL(page.url()).searchParams.get('pk_vid'), `no pk_vid in ${page.url()}`);
+      assert.equal((await context.cookies()).filter((c) => c.name === 'pk_ref').length, 1);
+    });
+    assert.equal(await clicksOf(partner1), before + 1);
+  } finally {
+    await stopHttpServer(other);
+  }
+});
+
+test('a link passes its utm_* and other parameters on to the landing page unchanged', async () => {
+  await withPage(browser, async ({ page, requested }) => {
+    const url = `${partner2.link}?utm_source=news%20letter&utm_medium=email&sid=footer-1&to=%2Fpricing`;
+    const landed = await visit(page, url, requested);
+    assert.equal(landed.pathname, '/pricing');
+    const query = await page.textContent('#query');
+    assert.match(query, /^\?utm_source=news%20letter&utm_medium=email&sid=footer-1&pk_vid=v_[A-Za-z0-9_-]+$/, `landing query: ${query}`);
+  });
 });
