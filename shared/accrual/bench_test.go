@@ -98,7 +98,7 @@ func BenchmarkAccrualDynamoDBLocal(b *testing.B) {
 			b.Fatal(err)
 		}
 		calls, units := wc.Writes()
-		b.ReportMetric(float64(units)/float64(res.Lines), "WCU/line")
+		b.ReportMetric(units/float64(res.Lines), "WCU/line")
 		b.ReportMetric(float64(calls)/float64(res.Lines), "writecalls/line")
 		b.ReportMetric(float64(res.Lines)/elapsed.Seconds(), "lines/s")
 		b.ReportMetric(float64(res.Lines), "lines")
