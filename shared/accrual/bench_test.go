@@ -31,7 +31,13 @@ func (m *memStore) ShardLines(_ context.Context, _ []string, shard int, f func(l
 func (m *memStore) CarriedIn(context.Context, string, int) (map[string]int64, error) {
 	return map[string]int64{}, nil
 }
-func (m *memStore) WriteStatements(context.Context, []dynamo.Statement) (int, error) { return 0, nil }
+func (m *memStore) WriteStatements(context.Context, []dynamo.Statement, bool) (int, error) {
+	return 0, nil
+}
+func (m *memStore) StartShard(context.Context, string, int) (bool, error) { return false, nil }
+func (m *memStore) Partners(context.Context, []string) (map[string]dynamo.Partner, error) {
+	return map[string]dynamo.Partner{}, nil
+}
 func (m *memStore) MarkShardDone(context.Context, string, int, dynamo.Summary) error { return nil }
 func (m *memStore) ShardSummary(context.Context, string, int) (dynamo.Summary, bool, error) {
 	return dynamo.Summary{}, false, nil
