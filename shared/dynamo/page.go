@@ -32,12 +32,23 @@ func (st *Store) pageQuery(ctx context.Context, parts int, c Cursor, limit int, 
 			q.ExclusiveStartKey = map[string]types.AttributeValue{attrPK: pk, attrSK: s(c.After)}
 		}
 		for {
-			q.Limit = aws.Int32(int32(limit - read))
+			remaining := limit - read
+			q.Limit = aws.Int32(int32(remaining))
 			out, err := st.db.Query(ctx, q)
 			if err != nil {
 				return nil, fmt.Errorf("dynamo: query: %w", err)
 			}
-			read += int(out.ScannedCount)
+			if len(out.Items) > remaining {
+				// The embedded server ignores Limit: keep a page's worth
+				// and go on after the last item kept.
+				for _, item := range out.Items[:remaining] {
+					if err := f(item); err != nil {
+						return nil, err
+					}
+				}
+				return &Cursor{Part: part, After: str(out.Items[remaining-1], attrSK)}, nil
+			}
+			read += max(int(out.ScannedCount), len(out.Items))
 			for _, item := range out.Items {
 				if err := f(item); err != nil {
 					return nil, err

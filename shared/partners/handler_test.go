@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,8 @@ type request struct {
 	sub, email      string
 	admin, base64   bool
 	customerRoute   bool // the path parameter is customer_id, not id
+	query           map[string]string
+	accept          string
 }
 
 func (r request) event(t *testing.T) []byte {
@@ -35,6 +38,16 @@ func (r request) event(t *testing.T) []byte {
 			param = "customer_id"
 		}
 		apitest.SetRoute(ev, r.route, map[string]string{param: r.id})
+	}
+	if r.query != nil {
+		q := url.Values{}
+		for k, v := range r.query {
+			q.Set(k, v)
+		}
+		ev["queryStringParameters"], ev["rawQueryString"] = r.query, q.Encode()
+	}
+	if r.accept != "" {
+		ev["headers"].(map[string]any)["accept"] = r.accept
 	}
 	apitest.SetBody(ev, r.body, r.base64)
 	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
