@@ -22,11 +22,13 @@ type Store interface {
 	PendingPayments(ctx context.Context, periods []string) ([]dynamo.PendingPayment, error)
 	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
 	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
-	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
+	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
 	ShardSummary(ctx context.Context, period string, shard int) (dynamo.Summary, bool, error)
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
-	WriteStatements(ctx context.Context, stmts []dynamo.Statement) (int, error)
+	StartShard(ctx context.Context, period string, shard int) (bool, error)
+	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
+	WriteStatements(ctx context.Context, stmts []dynamo.Statement, retry bool) (int, error)
 	MarkShardDone(ctx context.Context, period string, shard int, sum dynamo.Summary) error
 	FinishClose(ctx context.Context, period, from, lowRead string, sum dynamo.Summary, now time.Time) error
 }
@@ -186,7 +188,7 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 				if c != nil {
 					// The payment arrived before the signup, so the
 					// customer's last payment time is set only now.
-					if err := r.Store.TouchCustomer(ctx, p.CustomerID, time.UnixMilli(p.PaidAt)); err != nil {
+					if err := r.Store.TouchCustomer(ctx, *c, time.UnixMilli(p.PaidAt)); err != nil {
 						return err
 					}
 				}
@@ -301,8 +303,32 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	if err != nil {
 		return dynamo.Summary{}, err
 	}
-	stmts, sum := Statements(period, totals, carried, r.MinPayout)
-	if _, err := r.Store.WriteStatements(ctx, stmts); err != nil {
+	// The partners' status at closing time decides on_hold, and their
+	// email is copied onto the statements, so payouts read no profile.
+	ids := make([]string, 0, len(totals)+len(carried))
+	for _, m := range []map[string]bool{keysOf(totals), keysOf(carried)} {
+		for k := range m {
+			partner, _ := splitKey(k)
+			ids = append(ids, partner)
+		}
+	}
+	profiles, err := r.Store.Partners(ctx, ids)
+	if err != nil {
+		return dynamo.Summary{}, err
+	}
+	suspended := map[string]bool{}
+	for id, p := range profiles {
+		suspended[id] = p.Status == dynamo.StatusSuspended
+	}
+	stmts, sum := Statements(period, totals, carried, r.MinPayout, suspended)
+	for i := range stmts {
+		stmts[i].Email = profiles[stmts[i].PartnerID].Email
+	}
+	retry, err := r.Store.StartShard(ctx, period, shard)
+	if err != nil {
+		return dynamo.Summary{}, err
+	}
+	if _, err := r.Store.WriteStatements(ctx, stmts, retry); err != nil {
 		return dynamo.Summary{}, err
 	}
 	if err := r.Store.MarkShardDone(ctx, period, shard, sum); err != nil {
@@ -311,9 +337,18 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	return sum, nil
 }
 
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
 // Statements builds one statement per "partner|currency" with new lines or
-// a carried balance, sorted by id, and counts them.
-func Statements(period string, totals map[string]*ledger.Totals, carried map[string]int64, minPayout int64) ([]dynamo.Statement, dynamo.Summary) {
+// a carried balance, sorted by id, and counts them. A partner in
+// suspended gets its statements on hold.
+func Statements(period string, totals map[string]*ledger.Totals, carried map[string]int64, minPayout int64, suspended map[string]bool) ([]dynamo.Statement, dynamo.Summary) {
 	keys := make(map[string]bool, len(totals)+len(carried))
 	for k := range totals {
 		keys[k] = true
@@ -335,7 +370,7 @@ func Statements(period string, totals map[string]*ledger.Totals, carried map[str
 		t.CarriedIn = carried[k]
 		stmts = append(stmts, dynamo.Statement{
 			ID: dynamo.StatementID(period, currency, partner), PartnerID: partner, Period: period, Currency: currency,
-			Totals: t, Status: t.Status(minPayout),
+			Totals: t, Status: t.StatusAt(minPayout, suspended[partner]),
 		})
 		partners[partner] = true
 		sum.Lines += t.Lines

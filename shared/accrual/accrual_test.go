@@ -367,3 +367,65 @@ func TestOverlappingCloses(t *testing.T) {
 		}
 	})
 }
+
+// TestSuspendedPartnerOnHold: a partner suspended when a period closes
+// gets its statement on hold (not payable, no payable total, and its
+// email copied like any statement's); the first close after it is
+// reactivated carries the held total in.
+func TestSuspendedPartnerOnHold(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		p := dynamo.Partner{ID: "pt_s", Code: "shady", Subject: "u_s", Email: "s@example.com", Status: dynamo.StatusActive, CreatedAt: signedUp}
+		if _, _, err := st.CreatePartner(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		billingtest.Attribute(t, st, "cus_s", "pt_s", signedUp)
+		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+		e.Pay(t, "p1", "cus_s", 9900, "USD", oct) // +2475
+		if _, err := st.SetPartnerStatus(ctx, "pt_s", dynamo.StatusSuspended); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runner(st, nov2, 0).Run(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"2026-10 pt_s USD earned=2475 reversed=0 carried_in=0 total=2475 on_hold lines=1"}
+		if got := statements(t, st, "2026-10"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("October statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		oct, _ := st.PeriodStatements(ctx, "2026-10")
+		if len(oct) != 1 || oct[0].Email != "s@example.com" {
+			t.Errorf("October statement = %+v, want the partner's email on it", oct)
+		}
+		if _, err := st.MarkPaid(ctx, oct[0].ID, "wire", nov2); !errors.Is(err, dynamo.ErrNotPayable) {
+			t.Errorf("paying a held statement: err = %v, want ErrNotPayable", err)
+		}
+		if ms, err := st.PartnerStats(ctx, "pt_s", nov2); err != nil || len(ms.Payable) != 0 || len(ms.Pending) != 0 {
+			t.Errorf("stats while held = %+v, %v; want nothing payable or pending", ms, err)
+		}
+		// Still suspended at the next close: held again, with no new line.
+		if _, err := runner(st, dec2, 0).Run(ctx, "2026-11"); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{"2026-11 pt_s USD earned=0 reversed=0 carried_in=2475 total=2475 on_hold lines=0"}
+		if got := statements(t, st, "2026-11"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("November statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		if _, err := st.SetPartnerStatus(ctx, "pt_s", dynamo.StatusActive); err != nil {
+			t.Fatal(err)
+		}
+		e.SetNow(dec2)
+		e.Pay(t, "p2", "cus_s", 400, "USD", dec2) // +100
+		jan2 := time.Date(2027, 1, 2, 2, 0, 0, 0, time.UTC)
+		if _, err := runner(st, jan2, 0).Run(ctx, "2026-12"); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{"2026-12 pt_s USD earned=100 reversed=0 carried_in=2475 total=2575 payable lines=1"}
+		if got := statements(t, st, "2026-12"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("December statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		if ms, err := st.PartnerStats(ctx, "pt_s", jan2); err != nil || ms.Payable["USD"] != 2575 {
+			t.Errorf("stats after reactivation = %+v, %v; want USD 2575 payable", ms, err)
+		}
+	})
+}

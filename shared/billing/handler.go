@@ -27,7 +27,7 @@ type Store interface {
 	RecordRefund(ctx context.Context, w dynamo.RefundWrite) (dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
-	TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error
+	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
 	LowerLow(ctx context.Context, bucket string) error
 }
 
@@ -241,7 +241,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	if p.State == dynamo.PaymentAttributed {
 		metrics.Count(metrics.CommissionsRecorded, 1)
 		// Best effort: the count of paying customers is a statistic.
-		if err := h.Store.TouchCustomer(ctx, ev.CustomerID, ev.At); err != nil {
+		if err := h.Store.TouchCustomer(ctx, *lk.Customer, ev.At); err != nil {
 			h.Log.WarnContext(ctx, "customer payment time not updated", "error", err.Error())
 		}
 	}

@@ -24,6 +24,9 @@ type Statement struct {
 	Status    string
 	Reference string // set when paid
 	PaidAt    string
+	// Email is the partner's email when the period closed, for payouts;
+	// statements closed before it was copied have none.
+	Email string
 }
 
 // Summary counts what closing a period (or one shard of it) produced.
@@ -67,6 +70,9 @@ func statementItem(st Statement) map[string]types.AttributeValue {
 	item["total"] = i64(st.Total())
 	item["lines"] = i64(int64(st.Lines))
 	item["status"] = s(st.Status)
+	if st.Email != "" {
+		item["email"] = s(st.Email)
+	}
 	// Lists a partner's statements across periods.
 	item["gsi1pk"] = s("PSTMT#" + st.PartnerID)
 	item["gsi1sk"] = s(st.Period + "#" + st.Currency)
@@ -75,7 +81,8 @@ func statementItem(st Statement) map[string]types.AttributeValue {
 
 func statementFrom(item map[string]types.AttributeValue) (Statement, error) {
 	st := Statement{ID: str(item, "statement_id"), PartnerID: str(item, "partner_id"), Period: str(item, "period"),
-		Currency: str(item, "currency"), Status: str(item, "status"), Reference: str(item, "reference"), PaidAt: str(item, "paid_at")}
+		Currency: str(item, "currency"), Status: str(item, "status"), Reference: str(item, "reference"), PaidAt: str(item, "paid_at"),
+		Email: str(item, "email")}
 	var lines int64
 	var err error
 	for name, dst := range map[string]*int64{"earned": &st.Earned, "reversed": &st.Reversed, "carried_in": &st.CarriedIn, "lines": &lines} {
@@ -263,6 +270,7 @@ func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int6
 	for _, l := range lines {
 		items = append(items, st.linePut(l, bucket))
 	}
+	items = append(items, st.pendingAdds(lines, bucket)...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -324,23 +332,52 @@ func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[s
 
 func carryPK(period string, shard int) string { return "CARRY#" + period + "#" + shardText(shard) }
 
-// WriteStatements writes a shard's statements, and the balance of each
-// carried_forward one for the next period, in batches of 25. The writes
-// are plain puts of values derived only from the period's lines, so a run
-// that is interrupted and restarted writes the same items again.
-func (st *Store) WriteStatements(ctx context.Context, stmts []Statement) (calls int, err error) {
+// WriteStatements writes a shard's statements, the balance of each one
+// that carries (carried_forward or on_hold) for the next period, and a
+// marker of each payable one in its partner's partition, in batches of
+// 25. The writes are plain puts of values derived only from the period's
+// lines and the partners' status, so a run that is interrupted and
+// restarted writes the same items again. retry says a run may have
+// written this shard before: a partner's status may have changed since,
+// so the balance or marker a statement no longer has is deleted too.
+func (st *Store) WriteStatements(ctx context.Context, stmts []Statement, retry bool) (calls int, err error) {
 	reqs := make([]types.WriteRequest, 0, len(stmts)*2)
 	for _, stmt := range stmts {
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}})
-		if stmt.Status == ledger.StatusCarriedForward {
-			item := key(carryPK(stmt.Period, PartnerShard(stmt.PartnerID)), stmt.PartnerID+"#"+stmt.Currency)
-			item["partner_id"] = s(stmt.PartnerID)
-			item["currency"] = s(stmt.Currency)
-			item["total"] = i64(stmt.Total())
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		carry := key(carryPK(stmt.Period, PartnerShard(stmt.PartnerID)), stmt.PartnerID+"#"+stmt.Currency)
+		switch {
+		case ledger.Carries(stmt.Status):
+			carry["partner_id"] = s(stmt.PartnerID)
+			carry["currency"] = s(stmt.Currency)
+			carry["total"] = i64(stmt.Total())
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: carry}})
+		case retry:
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: carry}})
+		}
+		marker := payableMarker(stmt)
+		switch {
+		case stmt.Status == ledger.StatusPayable:
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marker}})
+		case retry:
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(str(marker, attrPK), str(marker, attrSK))}})
 		}
 	}
 	return st.batchWrite(ctx, reqs)
+}
+
+// StartShard records that a run began writing a shard of a period and
+// reports whether one had begun before (the run is a retry).
+func (st *Store) StartShard(ctx context.Context, period string, shard int) (retry bool, err error) {
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: st.table,
+		Item:                key("ACCRUAL#"+period, "START#"+shardText(shard)),
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	if _, lost := conditionFailed(err); lost {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dynamo: starting shard: %w", err)
+	}
+	return false, nil
 }
 
 // batchWrite writes requests 25 at a time, retrying unprocessed ones with
@@ -481,37 +518,54 @@ var (
 	ErrNotPayable  = errors.New("dynamo: statement is not payable")
 )
 
-// MarkPaid records that a payable statement was paid, once.
+// MarkPaid records that a payable statement was paid, once: the
+// statement, its partner's paid total and the end of its payable marker
+// change together.
 func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Time) (Statement, error) {
 	period, currency, partnerID, ok := ParseStatementID(id)
 	if !ok {
 		return Statement{}, ErrNotFound
 	}
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: statementKey(period, currency, partnerID),
-		UpdateExpression:                    aws.String("SET #st = :paid, #ref = :ref, paid_at = :now"),
-		ConditionExpression:                 aws.String("#st = :payable"),
-		ExpressionAttributeNames:            map[string]string{"#st": "status", "#ref": "reference"},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":paid": s(ledger.StatusPaid), ":payable": s(ledger.StatusPayable), ":ref": s(reference), ":now": s(timeText(now))},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if ccf, lost := conditionFailed(err); lost {
-		old, err := st.heldItem(ctx, ccf.Item, statementKey(period, currency, partnerID))
+	for attempt := 0; ; attempt++ {
+		item, err := st.get(ctx, str(statementKey(period, currency, partnerID), attrPK), partnerID+"#"+currency, true)
+		if errors.Is(err, ErrNotFound) {
+			return Statement{}, ErrNotFound
+		}
 		if err != nil {
 			return Statement{}, err
 		}
-		switch str(old, "status") {
-		case "":
-			return Statement{}, ErrNotFound
+		stmt, err := statementFrom(item)
+		if err != nil {
+			return Statement{}, err
+		}
+		switch stmt.Status {
 		case ledger.StatusPaid:
 			return Statement{}, ErrAlreadyPaid
+		case ledger.StatusPayable:
 		default:
 			return Statement{}, ErrNotPayable
 		}
+		paidAt := timeText(now)
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{TableName: st.table, Key: statementKey(period, currency, partnerID),
+				UpdateExpression:          aws.String("SET #st = :paid, #ref = :ref, paid_at = :now"),
+				ConditionExpression:       aws.String("#st = :payable"),
+				ExpressionAttributeNames:  map[string]string{"#st": "status", "#ref": "reference"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":paid": s(ledger.StatusPaid), ":payable": s(ledger.StatusPayable), ":ref": s(reference), ":now": s(paidAt)}}},
+			{Delete: &types.Delete{TableName: st.table, Key: key(partnerPK(partnerID), payablePrefix+period+"#"+currency)}},
+			{Update: &types.Update{TableName: st.table, Key: statsKey(partnerID),
+				UpdateExpression:          aws.String("ADD #paid :total"),
+				ExpressionAttributeNames:  map[string]string{"#paid": paidPrefix + currency},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":total": i64(stmt.Total())}}},
+		}})
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) && attempt < 3 {
+			continue // paid meanwhile, or a concurrent write: read it again
+		}
+		if err != nil {
+			return Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
+		}
+		stmt.Status, stmt.Reference, stmt.PaidAt = ledger.StatusPaid, reference, paidAt
+		return stmt, nil
 	}
-	if err != nil {
-		return Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
-	}
-	return statementFrom(out.Attributes)
 }

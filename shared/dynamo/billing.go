@@ -33,8 +33,9 @@ const (
 
 // MaxHeldRefunds bounds refunds held for one unknown payment: applying
 // them writes the payment, its webhook response, the period check, the
-// commission line and, per refund, its record, its reversal line and the
-// removal of its hold, 4 + 3n items, within a transaction's 100.
+// commission line, the partner's pending total and, per refund, its
+// record, its reversal line and the removal of its hold, 5 + 3n items,
+// within a transaction's 100.
 const MaxHeldRefunds = 30
 
 // Errors of the billing writes.
@@ -79,6 +80,9 @@ type Refund struct {
 type Customer struct {
 	Decision  attribution.Decision
 	CreatedAt time.Time
+	// LastPaidAt is the customer's latest payment counted so far (zero
+	// before the first).
+	LastPaidAt time.Time
 }
 
 // BillingLookup is what a billing webhook reads first, in one request.
@@ -151,7 +155,13 @@ func customerFrom(item map[string]types.AttributeValue) (Customer, error) {
 	if err != nil {
 		return Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
 	}
-	return Customer{Decision: d, CreatedAt: created}, nil
+	c := Customer{Decision: d, CreatedAt: created}
+	if t := str(item, "last_paid_at"); t != "" {
+		if c.LastPaidAt, err = time.Parse(time.RFC3339Nano, t); err != nil {
+			return Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
+		}
+	}
+	return c, nil
 }
 
 func i64(v int64) types.AttributeValue { return n(strconv.FormatInt(v, 10)) }
@@ -303,6 +313,7 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 		for _, l := range w.Lines {
 			items = append(items, st.linePut(l, w.Bucket))
 		}
+		items = append(items, st.pendingAdds(w.Lines, w.Bucket)...)
 	}
 	if w.Payment.State == PaymentPending {
 		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
@@ -357,6 +368,7 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(w.Previous.Version)}}})
 	if w.Line != nil {
 		items = append(items, st.periodOpen(w.Bucket), st.linePut(*w.Line, w.Bucket))
+		items = append(items, st.pendingAdds([]ledger.Line{*w.Line}, w.Bucket)...)
 	}
 	return st.transactBilling(ctx, items, w.Response)
 }
@@ -390,19 +402,4 @@ func (st *Store) transactBilling(ctx context.Context, items []types.TransactWrit
 	// The record itself or the payment changed meanwhile (a concurrent
 	// delivery): the caller reads again and decides again.
 	return WebhookResponse{}, ErrPaymentChanged
-}
-
-// TouchCustomer records a customer's latest payment time, for the
-// partner's count of paying customers. It only moves forward.
-func (st *Store) TouchCustomer(ctx context.Context, customerID string, paidAt time.Time) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: customerKey(customerID),
-		UpdateExpression:          aws.String("SET last_paid_at = :t"),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND (attribute_not_exists(last_paid_at) OR last_paid_at < :t)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt))},
-	})
-	if _, lost := conditionFailed(err); lost {
-		return nil
-	}
-	return err
 }

@@ -14,7 +14,10 @@
 //	INVITES#<id>#<day>  QUOTA     invites a partner counted on a UTC day (expires)
 //	WEBHOOK#<ep>#<id>   WEBHOOK   a webhook delivery's first response (expires)
 //	CUSTOMER#<id>       ATTRIBUTION  a customer's attribution and its evidence
-//	PARTNER#<id>        STATS     a partner's signup counter
+//	PARTNER#<id>        STATS     a partner's signup counter and paid totals
+//	PARTNER#<id>        PENDING#<p>  the partner's lines in bucket p, per currency
+//	PARTNER#<id>        PAYDAY#<day>  customers whose last payment was that day
+//	PARTNER#<id>        PAYABLE#<p>#<cur>  a payable statement not yet paid
 //	PAYMENT#<id>        PAYMENT   a payment, its commission and refunds so far
 //	REFUND#<id>         REFUND    a refund (applied, held or rejected)
 //	HELD#<payment>      <arrival>#<refund>  a refund waiting for its payment
@@ -23,6 +26,7 @@
 //	PERIOD#<p>          PERIOD    closing/closed, and what closing produced
 //	LEDGER              LEDGER    the last closed period
 //	ACCRUAL#<p>         SHARD#<n> shard n of period p is closed
+//	ACCRUAL#<p>         START#<n> a run began writing shard n of period p
 //	STMTS#<p>#<n>       <partner>#<cur>  a statement (gsi1: PSTMT#<partner>)
 //	CARRY#<p>#<n>       <partner>#<cur>  a balance p carried forward
 //

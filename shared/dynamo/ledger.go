@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -174,54 +173,6 @@ func (st *Store) query(ctx context.Context, in *dynamodb.QueryInput, f func(map[
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// PendingTotals sums, per currency, a partner's lines not yet in a
-// statement: those in every open bucket, from the ledger's lowest one to
-// the month after now.
-func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error) {
-	lg, err := st.LedgerState(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int64{}
-	if lg.Low == "" {
-		return out, nil // no line was ever written
-	}
-	for _, p := range Periods(lg.Low, ledger.PeriodOf(now).Next().String()) {
-		lines, err := st.PartnerLines(ctx, partnerID, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range lines {
-			out[l.Currency] += l.Amount
-		}
-	}
-	return out, nil
-}
-
-// PayingCustomers counts a partner's customers with a payment since since.
-func (st *Store) PayingCustomers(ctx context.Context, partnerID string, since time.Time) (int64, error) {
-	var count int64
-	in := &dynamodb.QueryInput{
-		TableName: st.table, IndexName: aws.String("gsi1"), Select: types.SelectCount,
-		KeyConditionExpression: aws.String("gsi1pk = :pk"),
-		FilterExpression:       aws.String("last_paid_at >= :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": s("PARTNER#" + partnerID + "#CUSTOMERS"), ":t": s(timeText(since)),
-		},
-	}
-	for {
-		out, err := st.db.Query(ctx, in)
-		if err != nil {
-			return 0, fmt.Errorf("dynamo: counting customers: %w", err)
-		}
-		count += int64(out.Count)
-		if len(out.LastEvaluatedKey) == 0 {
-			return count, nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}

@@ -118,29 +118,6 @@ func (st *Store) Partner(ctx context.Context, id string) (Partner, error) {
 	return partnerFrom(item), nil
 }
 
-// Partners returns the profiles of up to 100 partner ids by id, in one
-// consistent batch read; ids not found are absent from the map.
-func (st *Store) Partners(ctx context.Context, ids []string) (map[string]Partner, error) {
-	keys := make([]map[string]types.AttributeValue, 0, len(ids))
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			keys = append(keys, partnerKey(id))
-		}
-	}
-	items, err := st.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]Partner, len(items))
-	for _, item := range items {
-		p := partnerFrom(item)
-		out[p.ID] = p
-	}
-	return out, nil
-}
-
 // CodeOwner returns who owns a referral code, or ErrNotFound. It reads
 // eventually consistent: the redirect caches it anyway.
 func (st *Store) CodeOwner(ctx context.Context, code string) (CodeOwner, error) {
@@ -174,4 +151,42 @@ func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partn
 	}
 	p.Status = status
 	return p, nil
+}
+
+// Partners returns the profiles of the partner ids found, strongly
+// consistent, 100 to a batch.
+func (st *Store) Partners(ctx context.Context, ids []string) (map[string]Partner, error) {
+	out := make(map[string]Partner, len(ids))
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	flush := func() error {
+		items, err := st.batchGet(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			p := partnerFrom(item)
+			out[p.ID] = p
+		}
+		keys = keys[:0]
+		return nil
+	}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		keys = append(keys, partnerKey(id))
+		if len(keys) == 100 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(keys) > 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

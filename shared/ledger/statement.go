@@ -11,6 +11,10 @@ const (
 	StatusPayable        = "payable"
 	StatusCarriedForward = "carried_forward"
 	StatusPaid           = "paid"
+	// StatusOnHold is the statement of a partner suspended when its period
+	// closed: not payable, and carried into the next close like a
+	// carried_forward balance.
+	StatusOnHold = "on_hold"
 )
 
 // Line is one append-only ledger line. Amount is signed: positive for a
@@ -57,4 +61,20 @@ func (t Totals) Status(minPayout int64) string {
 		return StatusPayable
 	}
 	return StatusCarriedForward
+}
+
+// StatusAt is the status of a statement closed while its partner is
+// suspended or not: on_hold for a suspended partner, whatever the total,
+// otherwise Status.
+func (t Totals) StatusAt(minPayout int64, suspended bool) string {
+	if suspended {
+		return StatusOnHold
+	}
+	return t.Status(minPayout)
+}
+
+// Carries reports whether a statement's total joins the partner's next
+// statement in its currency.
+func Carries(status string) bool {
+	return status == StatusCarriedForward || status == StatusOnHold
 }

@@ -27,7 +27,6 @@ type Store interface {
 	PartnerBySubject(ctx context.Context, sub string) (dynamo.Partner, error)
 	Partner(ctx context.Context, id string) (dynamo.Partner, error)
 	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
-	Counts(ctx context.Context, partnerID string) (dynamo.Counts, error)
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
 }
 
@@ -197,14 +196,10 @@ func (h *Handler) get(ctx context.Context, id string, caller httpapi.Caller) (ev
 }
 
 func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error) {
-	counts, err := h.Store.Counts(ctx, p.ID)
-	if err != nil {
-		return Profile{}, err
-	}
 	prof := Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
-		Stats: Stats{Clicks: counts.Clicks, Signups: counts.Signups, Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
+		Stats: Stats{Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
 	}
 	return prof, h.money(ctx, p.ID, &prof.Stats)
 }

@@ -25,7 +25,8 @@ type request struct {
 	sub, email      string
 	admin, base64   bool
 	customerRoute   bool // the path parameter is customer_id, not id
-	query           string
+	query           map[string]string
+	accept          string
 }
 
 func (r request) event(t *testing.T) []byte {
@@ -38,18 +39,17 @@ func (r request) event(t *testing.T) []byte {
 		}
 		apitest.SetRoute(ev, r.route, map[string]string{param: r.id})
 	}
-	apitest.SetBody(ev, r.body, r.base64)
-	if r.query != "" {
-		q, err := url.ParseQuery(r.query)
-		if err != nil {
-			t.Fatal(err)
+	if r.query != nil {
+		q := url.Values{}
+		for k, v := range r.query {
+			q.Set(k, v)
 		}
-		params := map[string]any{}
-		for k := range q {
-			params[k] = q.Get(k)
-		}
-		ev["rawQueryString"], ev["queryStringParameters"] = r.query, params
+		ev["queryStringParameters"], ev["rawQueryString"] = r.query, q.Encode()
 	}
+	if r.accept != "" {
+		ev["headers"].(map[string]any)["accept"] = r.accept
+	}
+	apitest.SetBody(ev, r.body, r.base64)
 	apitest.SetClaims(ev, apitest.Claims{Sub: r.sub, Email: r.email, Admin: r.admin})
 	return apitest.Encode(t, ev)
 }
@@ -203,7 +203,7 @@ func TestMeOnEveryRoute(t *testing.T) {
 	}{
 		{"GET", request{route: "GET /partners/{id}"}},
 		{"PATCH", request{route: "PATCH /partners/{id}", body: `{"status":"active"}`}},
-		{"commissions", request{route: "GET /partners/{id}/commissions", query: "period=2026-01"}},
+		{"commissions", request{route: "GET /partners/{id}/commissions", query: map[string]string{"period": "2026-01"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

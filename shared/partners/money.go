@@ -20,20 +20,16 @@ import (
 
 // MoneyStore is what the commission and payout routes need of the store.
 type MoneyStore interface {
-	PartnerLines(ctx context.Context, partnerID, period string) ([]ledger.Line, error)
+	PartnerLinesPage(ctx context.Context, partnerID string, buckets []string, c dynamo.Cursor, limit int) ([]ledger.Line, *dynamo.Cursor, error)
 	PartnerStatements(ctx context.Context, partnerID, period string) ([]dynamo.Statement, error)
-	PeriodStatements(ctx context.Context, period string) ([]dynamo.Statement, error)
+	PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c dynamo.Cursor, limit int) ([]dynamo.Statement, *dynamo.Cursor, error)
 	PeriodState(ctx context.Context, period string) (dynamo.PeriodInfo, error)
 	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
 	MarkPaid(ctx context.Context, id, reference string, now time.Time) (dynamo.Statement, error)
-	PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error)
-	PayingCustomers(ctx context.Context, partnerID string, since time.Time) (int64, error)
+	PartnerStats(ctx context.Context, partnerID string, now time.Time) (dynamo.MoneyStats, error)
 }
 
 var _ MoneyStore = (*dynamo.Store)(nil)
-
-// payingWindow is how recent a payment makes a customer count in stats.
-const payingWindow = 35 * 24 * time.Hour
 
 // StatementJSON is a statement as the API shows it (contract section 5).
 type StatementJSON struct {
@@ -52,7 +48,7 @@ type StatementJSON struct {
 
 func statementJSON(s dynamo.Statement) StatementJSON {
 	return StatementJSON{
-		StatementID: s.ID, PartnerID: s.PartnerID, Period: s.Period, Currency: s.Currency,
+		StatementID: s.ID, PartnerID: s.PartnerID, Email: s.Email, Period: s.Period, Currency: s.Currency,
 		Earned: s.Earned, Reversed: s.Reversed, CarriedIn: s.CarriedIn, Total: s.Total(), Status: s.Status, Reference: s.Reference,
 	}
 }
@@ -83,6 +79,10 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	p, err := h.lookup(ctx, req.PathParameters["id"], caller)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -91,12 +91,15 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		Period     string          `json:"period"`
 		Lines      []LineJSON      `json:"lines"`
 		Statements []StatementJSON `json:"statements"`
+		NextCursor string          `json:"next_cursor,omitempty"`
 	}{Period: period, Lines: []LineJSON{}, Statements: []StatementJSON{}}
 	// Lines are in a period's statements once the period is closed.
 	info, err := h.Money.PeriodState(ctx, period)
 	if err != nil || info.State != dynamo.PeriodClosed || info.Into != "" {
 		return httpapi.JSON(http.StatusOK, out), err
 	}
+	// A partner has one statement per currency in a period: every page
+	// carries them, and the lines page.
 	stmts, err := h.Money.PartnerStatements(ctx, p.ID, period)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -105,13 +108,9 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		out.Statements = append(out.Statements, statementJSON(s))
 	}
 	// The close of period swept in the lines of every earlier open period.
-	var lines []ledger.Line
-	for _, bucket := range dynamo.Periods(info.From, period) {
-		ls, err := h.Money.PartnerLines(ctx, p.ID, bucket)
-		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		lines = append(lines, ls...)
+	lines, next, err := h.Money.PartnerLinesPage(ctx, p.ID, dynamo.Periods(info.From, period), cursor, limit)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	for _, l := range lines {
 		out.Lines = append(out.Lines, LineJSON{
@@ -120,6 +119,7 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 			StatementID: dynamo.StatementID(period, l.Currency, p.ID),
 		})
 	}
+	out.NextCursor = encodeCursor(next)
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
@@ -131,17 +131,26 @@ func (h *Handler) payouts(ctx context.Context, req *events.APIGatewayV2HTTPReque
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	stmts, err := h.Money.PeriodStatements(ctx, period)
+	cursor, limit, err := pageParams(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	ids := make([]string, 0, len(stmts))
+	csv := wantsCSV(req.Headers["accept"])
+	stmts, next, err := h.Money.PeriodStatementsPage(ctx, period, csv, cursor, limit)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	// Statements carry their partner's email from the close; only those
+	// closed before it was copied need the partners' profiles.
+	var missing []string
 	for _, s := range stmts {
-		ids = append(ids, s.PartnerID)
+		if s.Email == "" {
+			missing = append(missing, s.PartnerID)
+		}
 	}
 	emails := map[string]string{}
-	for start := 0; start < len(ids); start += 100 {
-		part, err := h.Money.PartnerEmails(ctx, ids[start:min(start+100, len(ids))])
+	for start := 0; start < len(missing); start += 100 {
+		part, err := h.Money.PartnerEmails(ctx, missing[start:min(start+100, len(missing))])
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
@@ -152,16 +161,24 @@ func (h *Handler) payouts(ctx context.Context, req *events.APIGatewayV2HTTPReque
 	out := make([]StatementJSON, 0, len(stmts))
 	for _, s := range stmts {
 		j := statementJSON(s)
-		j.Email = emails[s.PartnerID]
+		if j.Email == "" {
+			j.Email = emails[s.PartnerID]
+		}
 		out = append(out, j)
 	}
-	if wantsCSV(req.Headers["accept"]) {
-		return payoutCSV(out)
+	nextCursor := encodeCursor(next)
+	if csv {
+		resp, err := payoutCSV(out)
+		if err == nil && nextCursor != "" {
+			resp.Headers["Link"] = "<" + nextLink(req, nextCursor) + `>; rel="next"`
+		}
+		return resp, err
 	}
 	return httpapi.JSON(http.StatusOK, struct {
 		Period     string          `json:"period"`
 		Statements []StatementJSON `json:"statements"`
-	}{period, out}), nil
+		NextCursor string          `json:"next_cursor,omitempty"`
+	}{period, out, nextCursor}), nil
 }
 
 func wantsCSV(accept string) bool {
@@ -240,41 +257,30 @@ func (h *Handler) markPaid(ctx context.Context, req *events.APIGatewayV2HTTPRequ
 	case errors.Is(err, dynamo.ErrAlreadyPaid):
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Statement %q is already paid.", id)
 	case errors.Is(err, dynamo.ErrNotPayable):
-		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Statement %q is not payable (carried forward).", id)
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Statement %q is not payable (carried forward or on hold).", id)
 	case err != nil:
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return httpapi.JSON(http.StatusOK, statementJSON(s)), nil
 }
 
-// money fills a profile's money stats: pending lines, payable and paid
-// statements, per currency, and customers paying in the last 35 days.
+// money fills a profile's stats from the partner's running totals: what
+// it reads does not grow with the partner's history.
 func (h *Handler) money(ctx context.Context, partnerID string, st *Stats) error {
 	if h.Money == nil {
 		return nil
 	}
-	now := h.Now()
-	pending, err := h.Money.PendingTotals(ctx, partnerID, now)
+	ms, err := h.Money.PartnerStats(ctx, partnerID, h.Now())
 	if err != nil {
 		return err
 	}
-	for c, v := range pending {
-		if v != 0 {
-			st.Pending[c] = v
+	st.Clicks, st.Signups, st.Customers = ms.Clicks, ms.Signups, ms.Customers
+	for dst, src := range map[*map[string]int64]map[string]int64{&st.Pending: ms.Pending, &st.Payable: ms.Payable, &st.Paid: ms.Paid} {
+		for c, v := range src {
+			if v != 0 {
+				(*dst)[c] = v
+			}
 		}
 	}
-	stmts, err := h.Money.PartnerStatements(ctx, partnerID, "")
-	if err != nil {
-		return err
-	}
-	for _, s := range stmts {
-		switch s.Status {
-		case ledger.StatusPayable:
-			st.Payable[s.Currency] += s.Total()
-		case ledger.StatusPaid:
-			st.Paid[s.Currency] += s.Total()
-		}
-	}
-	st.Customers, err = h.Money.PayingCustomers(ctx, partnerID, now.Add(-payingWindow))
-	return err
+	return nil
 }

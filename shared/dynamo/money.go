@@ -1,0 +1,297 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/ledger"
+)
+
+// A partner's money stats are kept as running totals in the partner's own
+// partition, written with the writes that change them, so reading them
+// costs the same whatever the partner's history:
+//
+//	PARTNER#<id>  PENDING#<bucket>     per currency, the sum of the lines
+//	                                   written to that period's bucket
+//	PARTNER#<id>  PAYDAY#<yyyy-mm-dd>  customers whose last payment fell
+//	                                   on that UTC day
+//	PARTNER#<id>  PAYABLE#<p>#<cur>    a payable statement not yet paid
+//	PARTNER#<id>  STATS                paid_<cur>: paid statements' sum
+//
+// A bucket's lines all join one close, so what is pending is the sum of
+// the open buckets (from the ledger's lowest one), and a close changes no
+// pending total: it needs no write per line or per partner for them.
+
+const (
+	pendingPrefix = "PENDING#"
+	paydayPrefix  = "PAYDAY#"
+	payablePrefix = "PAYABLE#"
+	paidPrefix    = "paid_"
+)
+
+func partnerPK(id string) string { return "PARTNER#" + id }
+
+// PayingWindowDays is how many UTC days of payments make a customer count
+// as paying: the day of the payment and the 35 days after it.
+const PayingWindowDays = 35
+
+func dayText(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// pendingAdds adds lines to their partners' pending totals of bucket: one
+// update per partner, as a transaction may touch an item once.
+func (st *Store) pendingAdds(lines []ledger.Line, bucket string) []types.TransactWriteItem {
+	sums := map[string]map[string]int64{}
+	var partners []string
+	for _, l := range lines {
+		if sums[l.PartnerID] == nil {
+			sums[l.PartnerID] = map[string]int64{}
+			partners = append(partners, l.PartnerID)
+		}
+		sums[l.PartnerID][l.Currency] += l.Amount
+	}
+	items := make([]types.TransactWriteItem, 0, len(partners))
+	for _, p := range partners {
+		names := map[string]string{}
+		values := map[string]types.AttributeValue{}
+		var adds []string
+		currencies := make([]string, 0, len(sums[p]))
+		for c := range sums[p] {
+			currencies = append(currencies, c)
+		}
+		sort.Strings(currencies)
+		for i, c := range currencies {
+			names[fmt.Sprintf("#c%d", i)] = c
+			values[fmt.Sprintf(":v%d", i)] = i64(sums[p][c])
+			adds = append(adds, fmt.Sprintf("#c%d :v%d", i, i))
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: st.table, Key: key(partnerPK(p), pendingPrefix+bucket),
+			UpdateExpression:         aws.String("ADD " + strings.Join(adds, ", ")),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}})
+	}
+	return items
+}
+
+// TouchCustomer records an attributed customer's latest payment time, as
+// c was read, and moves the customer from the day bucket of its previous
+// payment to the one of this payment, in one transaction: the partner's
+// count of paying customers sums the last 36 day buckets. It only moves
+// forward; a concurrent payment of the same customer makes it read the
+// customer again.
+func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time) error {
+	for attempt := 0; ; attempt++ {
+		if !c.Decision.Attributed || (!c.LastPaidAt.IsZero() && !c.LastPaidAt.Before(paidAt)) {
+			return nil
+		}
+		upd := &types.Update{TableName: st.table, Key: customerKey(c.Decision.CustomerID),
+			UpdateExpression:          aws.String("SET last_paid_at = :t"),
+			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(last_paid_at)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt))}}
+		if !c.LastPaidAt.IsZero() {
+			upd.ConditionExpression = aws.String("last_paid_at = :old")
+			upd.ExpressionAttributeValues[":old"] = s(timeText(c.LastPaidAt))
+		}
+		items := []types.TransactWriteItem{{Update: upd}}
+		day := func(d time.Time, delta string) types.TransactWriteItem {
+			return types.TransactWriteItem{Update: &types.Update{TableName: st.table,
+				Key:                       key(partnerPK(c.Decision.PartnerID), paydayPrefix+dayText(d)),
+				UpdateExpression:          aws.String("ADD customers :d"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(delta)}}}
+		}
+		if c.LastPaidAt.IsZero() {
+			items = append(items, day(paidAt, "1"))
+		} else if dayText(c.LastPaidAt) != dayText(paidAt) {
+			items = append(items, day(paidAt, "1"), day(c.LastPaidAt, "-1"))
+		}
+		var err error
+		if len(items) == 1 {
+			_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: st.table, Key: upd.Key,
+				UpdateExpression: upd.UpdateExpression, ConditionExpression: upd.ConditionExpression,
+				ExpressionAttributeValues: upd.ExpressionAttributeValues})
+		} else {
+			_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		}
+		_, lost := conditionFailed(err)
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) {
+			lost = true
+		}
+		if !lost {
+			if err != nil {
+				return fmt.Errorf("dynamo: recording customer payment time: %w", err)
+			}
+			return nil
+		}
+		if attempt == 4 {
+			return errors.New("dynamo: recording customer payment time: kept losing to concurrent payments")
+		}
+		item, err := st.get(ctx, "CUSTOMER#"+c.Decision.CustomerID, "ATTRIBUTION", true)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c, err = customerFrom(item); err != nil {
+			return err
+		}
+	}
+}
+
+// payableMarker lists a payable statement in its partner's partition
+// until it is paid, so the partner's payable total reads only unpaid
+// statements.
+func payableMarker(stmt Statement) map[string]types.AttributeValue {
+	item := key(partnerPK(stmt.PartnerID), payablePrefix+stmt.Period+"#"+stmt.Currency)
+	item["currency"] = s(stmt.Currency)
+	item["total"] = i64(stmt.Total())
+	return item
+}
+
+// MoneyStats are a partner's counters and money per currency.
+type MoneyStats struct {
+	Clicks    int64
+	Signups   int64
+	Customers int64 // paying in the last PayingWindowDays days
+	Pending   map[string]int64
+	Payable   map[string]int64
+	Paid      map[string]int64
+}
+
+// PartnerStats reads a partner's stats: one batch of the click shards, the
+// stats item and the ledger state, and three small queries of the
+// partner's partition (payable statements, the last 36 day buckets, the
+// open pending buckets), all eventually consistent: statistics may trail
+// a write by a second. What it reads does not grow with the partner's
+// customers, lines or statements.
+func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Time) (MoneyStats, error) {
+	ms := MoneyStats{Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}}
+	var (
+		wg                 sync.WaitGroup
+		countsErr, moreErr error
+		lg                 Ledger
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		keys := make([]map[string]types.AttributeValue, 0, ClickShards+2)
+		for i := range ClickShards {
+			keys = append(keys, key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS"))
+		}
+		keys = append(keys, statsKey(partnerID), ledgerKey)
+		items, err := st.batchGetConsistency(ctx, keys, false)
+		if err != nil {
+			countsErr = err
+			return
+		}
+		for k, item := range items {
+			switch {
+			case k == "LEDGER|LEDGER":
+				lg = ledgerFrom(item)
+			case strings.HasSuffix(k, "|STATS"):
+				for name, v := range item {
+					if c, ok := strings.CutPrefix(name, paidPrefix); ok {
+						if nv, ok := v.(*types.AttributeValueMemberN); ok && nv.Value != "0" {
+							ms.Paid[c], _ = num(item, name)
+						}
+					}
+				}
+				if ms.Signups, err = num(item, "signups"); err != nil {
+					countsErr = err
+				}
+			default:
+				clicks, err := num(item, "clicks")
+				if err != nil {
+					countsErr = err
+				}
+				ms.Clicks += clicks
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		err := st.partnerRange(ctx, partnerID, payablePrefix, payablePrefix+"~", func(item map[string]types.AttributeValue) error {
+			total, err := num(item, "total")
+			ms.Payable[str(item, "currency")] += total
+			return err
+		})
+		if err != nil {
+			moreErr = err
+			return
+		}
+		from := dayText(now.AddDate(0, 0, -PayingWindowDays))
+		moreErr = st.partnerRange(ctx, partnerID, paydayPrefix+from, paydayPrefix+dayText(now)+"~", func(item map[string]types.AttributeValue) error {
+			c, err := num(item, "customers")
+			ms.Customers += c
+			return err
+		})
+	}()
+	wg.Wait()
+	if err := errors.Join(countsErr, moreErr); err != nil {
+		return MoneyStats{}, err
+	}
+	pending, err := st.pendingFrom(ctx, partnerID, lg, now)
+	ms.Pending = pending
+	return ms, err
+}
+
+// pendingFrom sums a partner's open pending buckets: from the ledger's
+// lowest open bucket to the month after now.
+func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg Ledger, now time.Time) (map[string]int64, error) {
+	out := map[string]int64{}
+	if lg.Low == "" {
+		return out, nil // no line was ever written
+	}
+	to := ledger.PeriodOf(now).Next().String()
+	err := st.partnerRange(ctx, partnerID, pendingPrefix+lg.Low, pendingPrefix+to, func(item map[string]types.AttributeValue) error {
+		for name := range item {
+			if name == attrPK || name == attrSK {
+				continue
+			}
+			v, err := num(item, name)
+			if err != nil {
+				return err
+			}
+			out[name] += v
+		}
+		return nil
+	})
+	for c, v := range out {
+		if v == 0 {
+			delete(out, c)
+		}
+	}
+	return out, err
+}
+
+// PendingTotals sums, per currency, a partner's lines not yet in a
+// statement.
+func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.Time) (map[string]int64, error) {
+	lg, err := st.LedgerState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.pendingFrom(ctx, partnerID, lg, now)
+}
+
+// partnerRange queries the partner's items with from <= sk <= to,
+// eventually consistent.
+func (st *Store) partnerRange(ctx context.Context, partnerID, from, to string, f func(map[string]types.AttributeValue) error) error {
+	return st.query(ctx, &dynamodb.QueryInput{
+		TableName:              st.table,
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": s(partnerPK(partnerID)), ":from": s(from), ":to": s(to),
+		},
+	}, f)
+}

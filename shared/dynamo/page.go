@@ -1,0 +1,118 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/ledger"
+)
+
+// Cursor is a position in a listing that spans several partitions: the
+// partition's index in the listing, and the sort key of the last item
+// read in it ("" to start at its beginning).
+type Cursor struct {
+	Part  int
+	After string
+}
+
+// pageQuery walks the partitions of a listing from c, reading at most
+// limit items in all (a filter may keep fewer), and returns where the next
+// page starts, or nil when the listing is done. A request's reads are so
+// bounded whatever the listing's size.
+func (st *Store) pageQuery(ctx context.Context, parts int, c Cursor, limit int, in func(part int) *dynamodb.QueryInput, f func(map[string]types.AttributeValue) error) (*Cursor, error) {
+	read := 0
+	for part := c.Part; part < parts; part++ {
+		q := in(part)
+		if part == c.Part && c.After != "" {
+			pk := q.ExpressionAttributeValues[":pk"]
+			q.ExclusiveStartKey = map[string]types.AttributeValue{attrPK: pk, attrSK: s(c.After)}
+		}
+		for {
+			remaining := limit - read
+			q.Limit = aws.Int32(int32(remaining))
+			out, err := st.db.Query(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: query: %w", err)
+			}
+			if len(out.Items) > remaining {
+				// The embedded server ignores Limit: keep a page's worth
+				// and go on after the last item kept.
+				for _, item := range out.Items[:remaining] {
+					if err := f(item); err != nil {
+						return nil, err
+					}
+				}
+				return &Cursor{Part: part, After: str(out.Items[remaining-1], attrSK)}, nil
+			}
+			read += max(int(out.ScannedCount), len(out.Items))
+			for _, item := range out.Items {
+				if err := f(item); err != nil {
+					return nil, err
+				}
+			}
+			if read >= limit {
+				switch {
+				case len(out.LastEvaluatedKey) > 0:
+					return &Cursor{Part: part, After: str(out.LastEvaluatedKey, attrSK)}, nil
+				case part+1 < parts:
+					return &Cursor{Part: part + 1}, nil
+				}
+				return nil, nil
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			q.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	return nil, nil
+}
+
+// PeriodStatementsPage returns up to limit statements of a period from c,
+// shard by shard, and the cursor of the next page (nil at the end). With
+// payableOnly it keeps the payable ones, still reading at most limit.
+func (st *Store) PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c Cursor, limit int) ([]Statement, *Cursor, error) {
+	var out []Statement
+	next, err := st.pageQuery(ctx, LedgerShards, c, limit, func(part int) *dynamodb.QueryInput {
+		q := &dynamodb.QueryInput{
+			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("STMTS#" + period + "#" + shardText(part))},
+		}
+		if payableOnly {
+			q.FilterExpression = aws.String("#st = :payable")
+			q.ExpressionAttributeNames = map[string]string{"#st": "status"}
+			q.ExpressionAttributeValues[":payable"] = s(ledger.StatusPayable)
+		}
+		return q
+	}, func(item map[string]types.AttributeValue) error {
+		stmt, err := statementFrom(item)
+		out = append(out, stmt)
+		return err
+	})
+	return out, next, err
+}
+
+// PartnerLinesPage returns up to limit of a partner's lines in the given
+// buckets from c, bucket by bucket in line id order, and the cursor of the
+// next page (nil at the end).
+func (st *Store) PartnerLinesPage(ctx context.Context, partnerID string, buckets []string, c Cursor, limit int) ([]ledger.Line, *Cursor, error) {
+	var out []ledger.Line
+	next, err := st.pageQuery(ctx, len(buckets), c, limit, func(part int) *dynamodb.QueryInput {
+		return &dynamodb.QueryInput{
+			TableName:              st.table,
+			KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :p)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": s(linesPK(buckets[part], PartnerShard(partnerID))), ":p": s(partnerID + "#"),
+			},
+		}
+	}, func(item map[string]types.AttributeValue) error {
+		l, err := lineFrom(item)
+		out = append(out, l)
+		return err
+	})
+	return out, next, err
+}

@@ -1,0 +1,106 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"partnerkit/shared/billing/billingtest"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/ledger"
+)
+
+// seedHistory gives partnerID customers paying customers (one payment
+// each, this month) and statements closed statements (one a month, the
+// older half paid), through the billing webhook and the store's own
+// writes, several at a time so a large history stays quick to build.
+func seedHistory(t *testing.T, st *dynamo.Store, partnerID string, customers, statements int, now time.Time) {
+	t.Helper()
+	e := billingtest.New(t, st, now, 2500, 0)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				cus := fmt.Sprintf("cus_%s_%d", partnerID, i)
+				billingtest.Attribute(t, st, cus, partnerID, now.Add(-72*time.Hour))
+				e.Pay(t, "pay_"+cus, cus, 9900, "USD", now.Add(-time.Duration(i)*time.Second))
+			}
+		}()
+	}
+	for i := range customers {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	ctx := context.Background()
+	var stmts []dynamo.Statement
+	p := ledger.PeriodOf(now)
+	for range statements {
+		p = p.Prev()
+		stmts = append(stmts, dynamo.Statement{ID: dynamo.StatementID(p.String(), "USD", partnerID), PartnerID: partnerID,
+			Period: p.String(), Currency: "USD", Totals: ledger.Totals{Earned: 2475, Lines: 1}, Status: ledger.StatusPayable})
+	}
+	if _, err := st.WriteStatements(ctx, stmts, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stmts[len(stmts)/2:] {
+		if _, err := st.MarkPaid(ctx, s.ID, "wire", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestProfileReadsBounded: what GET /partners/{id} reads does not grow
+// with the partner's history. Read units are counted on DynamoDB Local
+// (which reports consumed capacity) for a partner with one customer and
+// one statement and for one with 1,000 paying customers and 36 statements.
+func TestProfileReadsBounded(t *testing.T) {
+	b := dynamotest.DynamoDBLocal(t)
+	st := dynamo.New(b.Client, b.Table)
+	h := newHandler(t, b)
+	var small, large enrolled
+	call(t, h, request{sub: "small", email: "small@example.com", body: `{}`}, &small)
+	call(t, h, request{sub: "large", email: "large@example.com", body: `{}`}, &large)
+	now := time.Now().UTC()
+	seedHistory(t, st, small.PartnerID, 1, 1, now)
+	seedHistory(t, st, large.PartnerID, 1000, 36, now)
+
+	counter := dynamotest.NewCounter(b.Client)
+	counted := dynamo.New(counter, b.Table)
+	ch := lambda.NewHandler((&Handler{Store: counted, Money: counted, BaseURL: "https://go.example.com",
+		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handle)
+	measure := func(sub, id string) (float64, Profile) {
+		t.Helper()
+		counter.Take()
+		var prof Profile
+		if r := call(t, ch, request{route: "GET /partners/{id}", id: id, sub: sub}, &prof); r.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", id, r.StatusCode, r.Body)
+		}
+		_, units := counter.Reads()
+		return units, prof
+	}
+	smallUnits, sp := measure("small", small.PartnerID)
+	largeUnits, lp := measure("large", large.PartnerID)
+	t.Logf("GET /partners/{id}: %.1f read units at 1 customer and 1 statement, %.1f at 1,000 customers and 36 statements", smallUnits, largeUnits)
+	if largeUnits-smallUnits > 3 || largeUnits > 20 {
+		t.Errorf("read units %.1f (small) vs %.1f (large): the profile's reads grow with history", smallUnits, largeUnits)
+	}
+	// The figures stay right while being read cheaply.
+	if got := fmt.Sprintf("%d %d %v %v %v", sp.Stats.Customers, sp.Stats.Signups, sp.Stats.Pending, sp.Stats.Payable, sp.Stats.Paid); got != "1 1 map[USD:2475] map[] map[USD:2475]" {
+		t.Errorf("small stats = %s", got)
+	}
+	if got := fmt.Sprintf("%d %d %v %v %v", lp.Stats.Customers, lp.Stats.Signups, lp.Stats.Pending, lp.Stats.Payable, lp.Stats.Paid); got != "1000 1000 map[USD:2475000] map[USD:44550] map[USD:44550]" {
+		t.Errorf("large stats = %s", got)
+	}
+}
