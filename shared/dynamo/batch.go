@@ -14,11 +14,17 @@ import (
 // one BatchGetItem, retrying unprocessed keys with backoff, and returns
 // the items found by their "pk|sk".
 func (st *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	return st.batchRead(ctx, keys, true)
+}
+
+// batchRead is batchGet with the consistency chosen: eventually
+// consistent reads cost half.
+func (st *Store) batchRead(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) (map[string]map[string]types.AttributeValue, error) {
 	found := make(map[string]map[string]types.AttributeValue, len(keys))
 	if len(keys) == 0 {
 		return found, nil
 	}
-	req := map[string]types.KeysAndAttributes{*st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	req := map[string]types.KeysAndAttributes{*st.table: {Keys: keys, ConsistentRead: aws.Bool(consistent)}}
 	for attempt := 0; len(req) > 0; attempt++ {
 		if attempt > 0 {
 			if attempt > 8 {

@@ -29,6 +29,7 @@ type Store interface {
 	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
 	Counts(ctx context.Context, partnerID string) (dynamo.Counts, error)
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
+	CenterStore
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -80,6 +81,14 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.markPaid(ctx, req, caller)
 	case "GET /customers/{customer_id}/attribution":
 		return h.attribution(ctx, req.PathParameters["customer_id"], caller)
+	case "PUT /customers/{customer_id}/attribution":
+		return h.override(ctx, req, caller)
+	case "GET /partners":
+		return h.list(ctx, req, caller)
+	case "GET /partners/{id}/activity":
+		return h.activity(ctx, req, caller)
+	case "GET /partners/{id}/customers":
+		return h.customers(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }
@@ -203,12 +212,17 @@ func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error
 	if err != nil {
 		return Profile{}, err
 	}
-	prof := Profile{
+	prof := h.profileOf(p, counts)
+	return prof, h.money(ctx, p.ID, &prof.Stats)
+}
+
+// profileOf is a profile with its counters; money stats come from money.
+func (h *Handler) profileOf(p dynamo.Partner, counts dynamo.Counts) Profile {
+	return Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
 		Stats: Stats{Clicks: counts.Clicks, Signups: counts.Signups, Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
 	}
-	return prof, h.money(ctx, p.ID, &prof.Stats)
 }
 
 type patchRequest struct {
