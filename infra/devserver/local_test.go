@@ -110,7 +110,7 @@ func TestUnknownRoutes(t *testing.T) {
 		{"no such path", http.MethodGet, "/nope"},
 		{"root", http.MethodGet, "/"},
 		{"method not routed", http.MethodDelete, "/partners/me"},
-		{"GET /partners", http.MethodGet, "/partners"},
+		{"PUT /partners", http.MethodPut, "/partners"},
 		{"extra segment", http.MethodGet, "/r/abc/def"},
 		{"no code", http.MethodGet, "/r/"},
 	}

@@ -14,6 +14,9 @@ const (
 	SourceClick  = "click"
 	SourceInvite = "invite"
 	SourceCode   = "code"
+	// SourceManual is an admin's override (contract section 9); it is
+	// never a touch and takes no part in Decide.
+	SourceManual = "manual"
 )
 
 // Candidate outcomes.
@@ -23,6 +26,9 @@ const (
 	OutcomeOutOfWindow  = "out_of_window"
 	OutcomeSelfReferral = "self_referral"
 	OutcomeSuspended    = "suspended"
+	// OutcomeOverridden marks the candidate that had won before an
+	// admin's override.
+	OutcomeOverridden = "overridden"
 )
 
 // Reasons a customer is not attributed.
@@ -59,6 +65,8 @@ type Candidate struct {
 	PartnerID string
 	TouchedAt time.Time
 	Outcome   string
+	By        string // an override's admin (JWT sub)
+	Note      string // an override's reason, as the admin wrote it
 }
 
 // Decision is the attribution of one customer; it never changes once stored.
@@ -115,4 +123,26 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 		d.Reason = ReasonNoTouch
 	}
 	return d
+}
+
+// Override returns d as an admin's override leaves it: attributed to
+// partnerID with source manual from at on, the candidate that had won
+// marked overridden, and the override appended as the winning candidate
+// with who made it and why. Every earlier candidate stays as evidence.
+func Override(d Decision, partnerID, by, note string, at time.Time) Decision {
+	out := Decision{
+		CustomerID: d.CustomerID, Attributed: true, PartnerID: partnerID,
+		Source: SourceManual, TouchedAt: at,
+		Candidates: make([]Candidate, 0, len(d.Candidates)+1),
+	}
+	for _, c := range d.Candidates {
+		if c.Outcome == OutcomeWon {
+			c.Outcome = OutcomeOverridden
+		}
+		out.Candidates = append(out.Candidates, c)
+	}
+	out.Candidates = append(out.Candidates, Candidate{
+		Source: SourceManual, PartnerID: partnerID, TouchedAt: at, Outcome: OutcomeWon, By: by, Note: note,
+	})
+	return out
 }

@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -57,6 +58,44 @@ func TestDecide(t *testing.T) {
 				if c.Outcome != tt.outcomes[i] {
 					t.Errorf("candidate %d (%s %s) outcome %q, want %q", i, c.Source, c.PartnerID, c.Outcome, tt.outcomes[i])
 				}
+			}
+		})
+	}
+}
+
+func TestOverride(t *testing.T) {
+	created := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	at := created.Add(48 * time.Hour)
+	s := Signup{CustomerID: "cus_1", Email: "carol@example.com", CreatedAt: created}
+	won := Decide(s, []Touch{
+		{Source: SourceClick, PartnerID: "pt_a", At: created.Add(-time.Hour)},
+		{Source: SourceCode, PartnerID: "pt_b", At: created},
+	}, 90*24*time.Hour)
+	manual := Candidate{Source: SourceManual, PartnerID: "pt_c", TouchedAt: at, Outcome: OutcomeWon, By: "admin-1", Note: "signed at a fair"}
+	tests := []struct {
+		name string
+		from Decision
+		want []string // outcomes, in order
+	}{
+		{"attributed", won, []string{OutcomeOverridden, OutcomeLater, OutcomeWon}},
+		{"not attributed", Decide(s, nil, time.Hour), []string{OutcomeWon}},
+		{"overridden twice", Override(won, "pt_d", "admin-2", "first", created), []string{OutcomeOverridden, OutcomeLater, OutcomeOverridden, OutcomeWon}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Override(tt.from, "pt_c", "admin-1", "signed at a fair", at)
+			if !got.Attributed || got.PartnerID != "pt_c" || got.Source != SourceManual || !got.TouchedAt.Equal(at) || got.Reason != "" || got.CustomerID != "cus_1" {
+				t.Errorf("decision = %+v", got)
+			}
+			var outcomes []string
+			for _, c := range got.Candidates {
+				outcomes = append(outcomes, c.Outcome)
+			}
+			if fmt.Sprint(outcomes) != fmt.Sprint(tt.want) {
+				t.Errorf("outcomes = %v, want %v", outcomes, tt.want)
+			}
+			if last := got.Candidates[len(got.Candidates)-1]; last != manual {
+				t.Errorf("override candidate = %+v, want %+v", last, manual)
 			}
 		})
 	}

@@ -24,7 +24,6 @@ const ClickShards = 16
 const touchGrace = 30 * 24 * time.Hour
 
 var (
-	clickUpdate = aws.String("ADD clicks :one")
 	clickValues = map[string]types.AttributeValue{":one": n("1")}
 	shardSuffix = func() [ClickShards]string {
 		var a [ClickShards]string
@@ -35,12 +34,13 @@ var (
 	}()
 )
 
-// RecordClick adds one to a partner's click counter, on a random shard.
-func (st *Store) RecordClick(ctx context.Context, partnerID string) error {
+// RecordClick adds one to a partner's click counter, on a random shard,
+// and to that shard's count of at's UTC day, in the same request.
+func (st *Store) RecordClick(ctx context.Context, partnerID string, at time.Time) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 st.table,
 		Key:                       key("CLICKS#"+partnerID+shardSuffix[rand.IntN(ClickShards)], "CLICKS"),
-		UpdateExpression:          clickUpdate,
+		UpdateExpression:          clickUpdate(at),
 		ExpressionAttributeValues: clickValues,
 	})
 	if err != nil {

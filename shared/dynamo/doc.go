@@ -4,17 +4,18 @@
 //
 // Keys (pk, sk):
 //
-//	PARTNER#<id>        PROFILE   partner profile
-//	CODE#<code>         CODE      referral code → partner (hot path)
-//	SUB#<sub>           SUB       JWT subject → partner
-//	CLICKS#<id>#<n>     CLICKS    click counter shard n of ClickShards
+//	PARTNER#<id>        PROFILE   partner profile (gsi1: PARTNERS#<status>)
+//	CODE#<code>         CODE      referral code → partner (hot path; gsi1: CODES)
+//	SUB#<sub>           SUB       JWT subject → partner (gsi1: PARTNERS)
+//	PEMAIL#<email>      <created>#<id>  a partner enrolled with that email
+//	CLICKS#<id>#<n>     CLICKS    click counter shard n of ClickShards, with daily counts
 //	VISITOR#<vid>       TOUCH     a visitor's first touch (expires)
 //	INVITE#<hash>       TOUCH     an address's first invite (its invite touch)
 //	SUPPRESS#<hash>     SUPPRESS  an address unsubscribed from invites
 //	INVITES#<id>#<day>  QUOTA     invites a partner counted on a UTC day (expires)
 //	WEBHOOK#<ep>#<id>   WEBHOOK   a webhook delivery's first response (expires)
 //	CUSTOMER#<id>       ATTRIBUTION  a customer's attribution and its evidence
-//	PARTNER#<id>        STATS     a partner's signup counter and paid totals
+//	PARTNER#<id>        STATS     a partner's signup counter with daily counts, and paid totals
 //	PARTNER#<id>        PENDING#<p>  the partner's lines in bucket p, per currency
 //	PARTNER#<id>        PAYDAY#<day>  customers whose last payment was that day
 //	PARTNER#<id>        PAYABLE#<p>#<cur>  a payable statement not yet paid
@@ -32,7 +33,9 @@
 //
 // Ledger shards are the partner's shard (PartnerShard), so one shard holds
 // all of a partner's lines and statements of a period. Attributed
-// customers are listed per partner on gsi1 (PARTNER#<id>#CUSTOMERS).
+// customers are listed per partner on gsi1 (PARTNER#<id>#CUSTOMERS), by
+// the time they were attributed; partners newest first on gsi1 (PARTNERS,
+// PARTNERS#<status>), codes in code order (CODES).
 //
 // First-writer-wins records are conditional writes; counters that one
 // popular partner could make hot are spread over several partitions.

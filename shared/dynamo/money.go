@@ -93,12 +93,14 @@ func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time
 		if !c.Decision.Attributed || (!c.LastPaidAt.IsZero() && !c.LastPaidAt.Before(paidAt)) {
 			return nil
 		}
+		// The partner is pinned too: an admin's override in between moves
+		// the customer, and this payment's bucket with it.
 		upd := &types.Update{TableName: st.table, Key: customerKey(c.Decision.CustomerID),
 			UpdateExpression:          aws.String("SET last_paid_at = :t"),
-			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(last_paid_at)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt))}}
+			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(last_paid_at) AND partner_id = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt)), ":p": s(c.Decision.PartnerID)}}
 		if !c.LastPaidAt.IsZero() {
-			upd.ConditionExpression = aws.String("last_paid_at = :old")
+			upd.ConditionExpression = aws.String("last_paid_at = :old AND partner_id = :p")
 			upd.ExpressionAttributeValues[":old"] = s(timeText(c.LastPaidAt))
 		}
 		items := []types.TransactWriteItem{{Update: upd}}

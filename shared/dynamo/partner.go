@@ -49,8 +49,26 @@ func partnerItem(p Partner) map[string]types.AttributeValue {
 	if p.Email != "" {
 		item["email"] = s(p.Email)
 	}
+	item["gsi1pk"], item["gsi1sk"] = s(partnersByStatusPK(p.Status)), s(partnerOrder(p))
 	return item
 }
+
+// Partner index entries (gsi1), written at enrollment so the admin's
+// partner list never scans: the profile lists partners by status, the
+// subject item all partners, both newest first; the code item lists codes
+// in code order for prefix search. An email entry (main table) finds an
+// address's partners.
+const (
+	partnersPK = "PARTNERS"
+	codesPK    = "CODES"
+)
+
+func partnersByStatusPK(status string) string { return "PARTNERS#" + status }
+
+func emailPK(email string) string { return "PEMAIL#" + email }
+
+// partnerOrder sorts partners by enrollment time, then id.
+func partnerOrder(p Partner) string { return timeText(p.CreatedAt) + "#" + p.ID }
 
 func partnerFrom(item map[string]types.AttributeValue) Partner {
 	created, _ := time.Parse(time.RFC3339Nano, str(item, "created_at"))
@@ -66,15 +84,20 @@ func partnerFrom(item map[string]types.AttributeValue) Partner {
 // A taken code gives ErrCodeTaken.
 func (st *Store) CreatePartner(ctx context.Context, p Partner) (Partner, bool, error) {
 	notExists := aws.String("attribute_not_exists(pk)")
-	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
-				Item: map[string]types.AttributeValue{attrPK: s("SUB#" + p.Subject), attrSK: s("SUB"), "partner_id": s(p.ID)}}},
-			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
-				Item: map[string]types.AttributeValue{attrPK: s("CODE#" + p.Code), attrSK: s("CODE"), "partner_id": s(p.ID), "status": s(p.Status)}}},
-			{Put: &types.Put{TableName: st.table, ConditionExpression: notExists, Item: partnerItem(p)}},
-		},
-	})
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
+			Item: map[string]types.AttributeValue{attrPK: s("SUB#" + p.Subject), attrSK: s("SUB"), "partner_id": s(p.ID),
+				"gsi1pk": s(partnersPK), "gsi1sk": s(partnerOrder(p))}}},
+		{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
+			Item: map[string]types.AttributeValue{attrPK: s("CODE#" + p.Code), attrSK: s("CODE"), "partner_id": s(p.ID), "status": s(p.Status),
+				"gsi1pk": s(codesPK), "gsi1sk": s(p.Code)}}},
+		{Put: &types.Put{TableName: st.table, ConditionExpression: notExists, Item: partnerItem(p)}},
+	}
+	if p.Email != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: st.table,
+			Item: map[string]types.AttributeValue{attrPK: s(emailPK(p.Email)), attrSK: s(partnerOrder(p)), "partner_id": s(p.ID)}}})
+	}
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return p, true, nil
 	}
@@ -138,10 +161,13 @@ func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partn
 	set := aws.String("SET #s = :s")
 	names := map[string]string{"#s": "status"}
 	values := map[string]types.AttributeValue{":s": s(status)}
+	// The profile moves to its new status's list; a partner enrolled
+	// before the lists existed joins it here.
+	profileValues := map[string]types.AttributeValue{":s": s(status), ":g": s(partnersByStatusPK(status)), ":o": s(partnerOrder(p))}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: st.table, Key: partnerKey(id), UpdateExpression: set,
-				ExpressionAttributeNames: names, ExpressionAttributeValues: values, ConditionExpression: aws.String("attribute_exists(pk)")}},
+			{Update: &types.Update{TableName: st.table, Key: partnerKey(id), UpdateExpression: aws.String("SET #s = :s, gsi1pk = :g, gsi1sk = :o"),
+				ExpressionAttributeNames: names, ExpressionAttributeValues: profileValues, ConditionExpression: aws.String("attribute_exists(pk)")}},
 			{Update: &types.Update{TableName: st.table, Key: key("CODE#"+p.Code, "CODE"), UpdateExpression: set,
 				ExpressionAttributeNames: names, ExpressionAttributeValues: values, ConditionExpression: aws.String("attribute_exists(pk)")}},
 		},

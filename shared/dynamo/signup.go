@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
+	"partnerkit/shared/emailaddr"
 )
 
 // PartnerTouch is a partner's touch of a future customer: a click or an invite.
@@ -157,9 +159,10 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 		{Put: webhookPut(st, resp, now)},
 	}
 	if d.Attributed {
+		// The signup counts on the customer's signup day too.
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName: st.table, Key: statsKey(d.PartnerID),
-			UpdateExpression:          aws.String("ADD signups :one"),
+			UpdateExpression:          aws.String(dayUpdate("signups", activity.DayOf(signup.CreatedAt), now)),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")},
 		}})
 	}
@@ -216,21 +219,29 @@ func decisionItem(d attribution.Decision, signup attribution.Signup, emailHash s
 	item["email_hash"] = s(emailHash)
 	item["created_at"] = s(timeText(signup.CreatedAt))
 	item["decided_at"] = s(timeText(now))
+	if signup.Email != "" {
+		// Partners may see this much of their customers' addresses.
+		item["email_hint"] = s(emailaddr.Hint(signup.Email))
+	}
 	if d.Attributed {
-		item["partner_id"] = s(d.PartnerID)
-		item["source"] = s(d.Source)
-		item["touched_at"] = s(timeText(d.TouchedAt))
-		// Lists a partner's customers, oldest first.
-		item["gsi1pk"] = s("PARTNER#" + d.PartnerID + "#CUSTOMERS")
-		item["gsi1sk"] = s(timeText(signup.CreatedAt) + "#" + d.CustomerID)
+		for k, v := range attributedTo(d, signup.CreatedAt) {
+			item[k] = v
+		}
 	} else {
 		item["reason"] = s(d.Reason)
 	}
 	cands := make([]types.AttributeValue, 0, len(d.Candidates))
 	for _, c := range d.Candidates {
-		cands = append(cands, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		m := map[string]types.AttributeValue{
 			"source": s(c.Source), "partner_id": s(c.PartnerID), "touched_at": s(timeText(c.TouchedAt)), "outcome": s(c.Outcome),
-		}})
+		}
+		if c.By != "" {
+			m["by"] = s(c.By)
+		}
+		if c.Note != "" {
+			m["note"] = s(c.Note)
+		}
+		cands = append(cands, &types.AttributeValueMemberM{Value: m})
 	}
 	if len(cands) > 0 {
 		// No empty lists: the embedded store mishandles them on rollback.
@@ -239,13 +250,39 @@ func decisionItem(d attribution.Decision, signup attribution.Signup, emailHash s
 	return item
 }
 
+// attributedTo is what an attributed customer item holds about its
+// partner, and its entry in the partner's customer list (gsi1), newest
+// last: a webhook attributes a customer as of its signup, an override as
+// of the override.
+func attributedTo(d attribution.Decision, signupAt time.Time) map[string]types.AttributeValue {
+	at := signupAt
+	if d.Source == attribution.SourceManual {
+		at = d.TouchedAt
+	}
+	return map[string]types.AttributeValue{
+		"partner_id":    s(d.PartnerID),
+		"source":        s(d.Source),
+		"touched_at":    s(timeText(d.TouchedAt)),
+		"attributed_at": s(timeText(at)),
+		"gsi1pk":        s(customersPK(d.PartnerID)),
+		"gsi1sk":        s(timeText(at) + "#" + d.CustomerID),
+	}
+}
+
+func customersPK(partnerID string) string { return "PARTNER#" + partnerID + "#CUSTOMERS" }
+
 func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, error) {
 	d := attribution.Decision{
 		CustomerID: str(item, "customer_id"), PartnerID: str(item, "partner_id"),
-		Source: str(item, "source"), Reason: str(item, "reason"),
+		Source: str(item, "source"),
 	}
 	if b, ok := item["attributed"].(*types.AttributeValueMemberBOOL); ok {
 		d.Attributed = b.Value
+	}
+	if !d.Attributed {
+		// An override leaves an earlier reason behind where REMOVE is not
+		// supported (the embedded server); it means nothing once attributed.
+		d.Reason = str(item, "reason")
 	}
 	if d.CustomerID == "" {
 		return d, errors.New("dynamo: malformed attribution item")
@@ -266,6 +303,7 @@ func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, e
 			at, _ := time.Parse(time.RFC3339Nano, str(m.Value, "touched_at"))
 			d.Candidates = append(d.Candidates, attribution.Candidate{
 				Source: str(m.Value, "source"), PartnerID: str(m.Value, "partner_id"), TouchedAt: at, Outcome: str(m.Value, "outcome"),
+				By: str(m.Value, "by"), Note: str(m.Value, "note"),
 			})
 		}
 	}

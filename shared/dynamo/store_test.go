@@ -103,7 +103,7 @@ func TestClicksAndFirstTouch(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := st.RecordClick(ctx, "pt_a"); err != nil {
+				if err := st.RecordClick(ctx, "pt_a", time.Now()); err != nil {
 					t.Error(err)
 				}
 			}()

@@ -28,6 +28,7 @@ type Store interface {
 	Partner(ctx context.Context, id string) (dynamo.Partner, error)
 	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
+	CenterStore
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -76,6 +77,14 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.markPaid(ctx, req, caller)
 	case "GET /customers/{customer_id}/attribution":
 		return h.attribution(ctx, req.PathParameters["customer_id"], caller)
+	case "PUT /customers/{customer_id}/attribution":
+		return h.override(ctx, req, caller)
+	case "GET /partners":
+		return h.list(ctx, req, caller)
+	case "GET /partners/{id}/activity":
+		return h.activity(ctx, req, caller)
+	case "GET /partners/{id}/customers":
+		return h.customers(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }
@@ -196,12 +205,17 @@ func (h *Handler) get(ctx context.Context, id string, caller httpapi.Caller) (ev
 }
 
 func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error) {
-	prof := Profile{
+	prof := h.profileOf(p)
+	return prof, h.money(ctx, p.ID, &prof.Stats)
+}
+
+// profileOf is a profile without its stats, which money fills.
+func (h *Handler) profileOf(p dynamo.Partner) Profile {
+	return Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
 		Stats: Stats{Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
 	}
-	return prof, h.money(ctx, p.ID, &prof.Stats)
 }
 
 type patchRequest struct {

@@ -24,16 +24,25 @@ type cursorJSON struct {
 	After string `json:"a,omitempty"`
 }
 
-// pageParams reads limit (1–1000, default 100) and cursor; either one
-// malformed is a 400.
+// limitParam reads limit: 1–1000, default 100; anything else is a 400.
+func limitParam(req *events.APIGatewayV2HTTPRequest) (int, error) {
+	v, ok := req.QueryStringParameters["limit"]
+	if !ok {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, httpapi.Errorf(httpapi.CodeInvalidRequest, "limit must be an integer from 1 to %d.", maxLimit)
+	}
+	return n, nil
+}
+
+// pageParams reads limit and a cursor of a multi-partition listing;
+// either one malformed is a 400.
 func pageParams(req *events.APIGatewayV2HTTPRequest) (dynamo.Cursor, int, error) {
-	limit := defaultLimit
-	if v, ok := req.QueryStringParameters["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return dynamo.Cursor{}, 0, httpapi.Errorf(httpapi.CodeInvalidRequest, "limit must be an integer from 1 to %d.", maxLimit)
-		}
-		limit = n
+	limit, err := limitParam(req)
+	if err != nil {
+		return dynamo.Cursor{}, 0, err
 	}
 	v, ok := req.QueryStringParameters["cursor"]
 	if !ok {

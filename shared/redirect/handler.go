@@ -16,7 +16,7 @@ import (
 // Store is what the redirect needs of the store.
 type Store interface {
 	CodeOwner(ctx context.Context, code string) (dynamo.CodeOwner, error)
-	RecordClick(ctx context.Context, partnerID string) error
+	RecordClick(ctx context.Context, partnerID string, at time.Time) error
 	RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (referral.Touch, bool, error)
 }
 
@@ -108,7 +108,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	// A visitor who already has a valid cookie keeps its visitor id and
 	// first partner: only the click is counted, and no cookie is set.
 	if first, ok := h.cookies.FromCookies(req.Cookies, now); ok {
-		if err := h.store.RecordClick(ctx, owner.PartnerID); err != nil {
+		if err := h.store.RecordClick(ctx, owner.PartnerID, now); err != nil {
 			h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
 			return found(target.URL()), nil
 		}
@@ -123,7 +123,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		clickErr = h.store.RecordClick(ctx, owner.PartnerID)
+		clickErr = h.store.RecordClick(ctx, owner.PartnerID, now)
 	}()
 	winner, _, touchErr := h.store.RecordFirstTouch(ctx, touch, h.cookies.MaxAge)
 	wg.Wait()

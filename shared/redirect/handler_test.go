@@ -58,7 +58,7 @@ func (f *fakeStore) CodeOwner(_ context.Context, code string) (dynamo.CodeOwner,
 	return o, nil
 }
 
-func (f *fakeStore) RecordClick(_ context.Context, id string) error {
+func (f *fakeStore) RecordClick(_ context.Context, id string, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.clicks[id]++
@@ -272,7 +272,7 @@ type nopStore struct{}
 func (nopStore) CodeOwner(context.Context, string) (dynamo.CodeOwner, error) {
 	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, nil
 }
-func (nopStore) RecordClick(context.Context, string) error { return nil }
+func (nopStore) RecordClick(context.Context, string, time.Time) error { return nil }
 func (nopStore) RecordFirstTouch(_ context.Context, t referral.Touch, _ time.Duration) (referral.Touch, bool, error) {
 	return t, true, nil
 }

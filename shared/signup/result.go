@@ -23,6 +23,8 @@ type Candidate struct {
 	PartnerID string `json:"partner_id"`
 	TouchedAt string `json:"touched_at"`
 	Outcome   string `json:"outcome"`
+	By        string `json:"by,omitempty"`   // an admin's override: who
+	Note      string `json:"note,omitempty"` // and why
 }
 
 // Result renders a decision, with its candidates when asked (an empty
@@ -38,6 +40,7 @@ func Result(d attribution.Decision, withCandidates bool) Response {
 		for _, c := range d.Candidates {
 			cands = append(cands, Candidate{
 				Source: c.Source, PartnerID: c.PartnerID, TouchedAt: c.TouchedAt.UTC().Format(dynamo.TimeFormat), Outcome: c.Outcome,
+				By: c.By, Note: c.Note,
 			})
 		}
 		r.Candidates = &cands

@@ -1,0 +1,112 @@
+package dynamo
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/activity"
+)
+
+// Daily counts live on the items whose totals they break down: each click
+// shard and the partner's stats item carry one number attribute per UTC
+// day, d<YYYYMMDD> (a plain name: no ExpressionAttributeNames needed).
+// Each write also removes the days that just fell out of retention, so
+// the items stay a few kilobytes and reading a partner's activity is the
+// same one BatchGetItem whatever its history. The embedded server of the
+// local stack ignores top-level REMOVE; reads only look at kept days, so
+// answers are the same there.
+const dayPrefix = "d"
+
+func dayAttr(d activity.Day) string { return dayPrefix + d.Format("20060102") }
+
+// dayUpdate is "ADD <counter> :one, d<day> :one REMOVE <expired days>"
+// for a write made on now's day.
+func dayUpdate(counter string, day activity.Day, now time.Time) string {
+	var b strings.Builder
+	b.WriteString("ADD ")
+	b.WriteString(counter)
+	b.WriteString(" :one")
+	if activity.Kept(day, now) {
+		b.WriteString(", ")
+		b.WriteString(dayAttr(day))
+		b.WriteString(" :one")
+	}
+	for i, d := range activity.Expired(now) {
+		if i == 0 {
+			b.WriteString(" REMOVE ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(dayAttr(d))
+	}
+	return b.String()
+}
+
+type dayExpression struct {
+	day  int64 // Unix day
+	expr *string
+}
+
+// clickExpr caches the click update of the current UTC day: the redirect
+// builds it once a day, not once a click.
+var clickExpr atomic.Pointer[dayExpression]
+
+func clickUpdate(at time.Time) *string {
+	unixDay := at.Unix() / 86400
+	if e := clickExpr.Load(); e != nil && e.day == unixDay {
+		return e.expr
+	}
+	e := &dayExpression{day: unixDay, expr: aws.String(dayUpdate("clicks", activity.DayOf(at), at))}
+	clickExpr.Store(e)
+	return e.expr
+}
+
+// Activity returns a partner's daily clicks and signups by date
+// (activity.DateFormat), read from every click shard and the stats item
+// in one eventually consistent batch: a chart may lag a second.
+func (st *Store) Activity(ctx context.Context, partnerID string) (map[string]activity.Counts, error) {
+	items, err := st.batchGetConsistency(ctx, st.counterKeys(partnerID), false)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]activity.Counts{}
+	for _, item := range items {
+		signups := str(item, attrSK) == "STATS"
+		for name := range item {
+			if len(name) != 9 || !strings.HasPrefix(name, dayPrefix) {
+				continue
+			}
+			d, err := time.Parse("20060102", name[1:])
+			if err != nil {
+				continue
+			}
+			v, err := num(item, name)
+			if err != nil {
+				return nil, err
+			}
+			date := d.Format(activity.DateFormat)
+			c := out[date]
+			if signups {
+				c.Signups += v
+			} else {
+				c.Clicks += v
+			}
+			out[date] = c
+		}
+	}
+	return out, nil
+}
+
+// counterKeys are a partner's click shards and stats item.
+func (st *Store) counterKeys(partnerID string) []map[string]types.AttributeValue {
+	keys := make([]map[string]types.AttributeValue, 0, ClickShards+1)
+	for i := range ClickShards {
+		keys = append(keys, key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS"))
+	}
+	return append(keys, statsKey(partnerID))
+}
