@@ -335,7 +335,7 @@ class PartnerkitCenter extends HTMLElement {
     ]);
     return [
       this.#linkSection(p, own),
-      this.#statsSection(p),
+      this.#statsSection(p, own),
       this.#chartSection(activity),
       own ? this.#inviteSection() : null,
       this.#earningsSection(p),
@@ -424,11 +424,11 @@ class PartnerkitCenter extends HTMLElement {
       button, msg);
   }
 
-  #statsSection(p) {
+  #statsSection(p, own) {
     const s = p.stats || {};
     const item = (label, value) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
     return h('section', { class: 'card', 'aria-labelledby': 'stats-title' },
-      h('h2', { id: 'stats-title' }, 'Your numbers'),
+      h('h2', { id: 'stats-title' }, own ? 'Your numbers' : 'Numbers'),
       h('dl', { class: 'stats' },
         item('Clicks', count(s.clicks)),
         item('Signups', count(s.signups)),
@@ -783,8 +783,9 @@ class PartnerkitCenter extends HTMLElement {
   }
 
   #evidence(a) {
+    const how = { click: 'through a link click', invite: 'through an invite', code: 'through a referral code', manual: 'by an admin' };
     const summary = a.attributed
-      ? [`Credited to partner `, h('strong', {}, a.partner_id), ` by ${(SOURCE[a.source] || a.source).toLowerCase()}, ${dateTime(a.touched_at)}.`]
+      ? ['Credited to partner ', h('strong', {}, a.partner_id), ` ${how[a.source] || a.source}, ${dateTime(a.touched_at)}.`]
       : [`Not credited to any partner: ${REASON[a.reason] || a.reason}.`];
     const section = h('section', { class: 'card', 'aria-labelledby': 'evidence-title' },
       h('h2', { id: 'evidence-title' }, `Customer ${a.customer_id}`), h('p', {}, ...summary));
@@ -833,7 +834,8 @@ class PartnerkitCenter extends HTMLElement {
 }
 
 // chart draws daily clicks and signups as paired bars in an SVG that
-// scales to its container; the numbers are also in a table below it.
+// stretches to its box; the labels are HTML, so text never stretches with
+// it. The numbers are also in a table below the chart.
 function chart(days, label) {
   const NS = 'http://www.w3.org/2000/svg';
   const s = (tag, attrs = {}) => {
@@ -841,30 +843,32 @@ function chart(days, label) {
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
     return el;
   };
-  const W = 600; const H = 180; const top = 12; const bottom = 24; const left = 30;
+  const W = 600; const H = 200;
   const max = Math.max(1, ...days.map((d) => Math.max(d.clicks, d.signups)));
-  const step = (W - left) / Math.max(days.length, 1);
-  const bar = Math.max(2, step / 2 - 1.5);
-  const y = (v) => top + (H - top - bottom) * (1 - v / max);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, class: 'chart', preserveAspectRatio: 'none' });
-  const title = s('title');
-  title.textContent = label;
-  svg.append(title);
-  svg.append(s('line', { x1: left, x2: W, y1: H - bottom, y2: H - bottom, class: 'axis' }));
-  const maxLabel = s('text', { x: left - 6, y: top + 4, class: 'tick', 'text-anchor': 'end' });
-  maxLabel.textContent = String(max);
-  svg.append(maxLabel);
+  const step = W / Math.max(days.length, 1);
+  const bar = Math.max(1, step / 2 - 1);
+  const y = (v) => H * (1 - v / max);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', 'aria-hidden': 'true', class: 'chart' });
+  svg.append(s('line', { x1: 0, x2: W, y1: H, y2: H, class: 'axis' }), s('line', { x1: 0, x2: W, y1: 0, y2: 0, class: 'grid' }));
   days.forEach((d, i) => {
-    const x = left + i * step + 1;
-    if (d.clicks > 0) svg.append(s('rect', { x, y: y(d.clicks), width: bar, height: H - bottom - y(d.clicks), class: 'bar-clicks' }));
-    if (d.signups > 0) svg.append(s('rect', { x: x + bar + 1, y: y(d.signups), width: bar, height: H - bottom - y(d.signups), class: 'bar-signups' }));
-    if (i % 7 === 0 || i === days.length - 1) {
-      const t = s('text', { x: x + bar, y: H - 6, class: 'tick', 'text-anchor': 'middle' });
-      t.textContent = day(d.date);
-      svg.append(t);
-    }
+    const x = i * step + 1;
+    if (d.clicks > 0) svg.append(s('rect', { x, y: y(d.clicks), width: bar, height: H - y(d.clicks), class: 'bar-clicks' }));
+    if (d.signups > 0) svg.append(s('rect', { x: x + bar, y: y(d.signups), width: bar, height: H - y(d.signups), class: 'bar-signups' }));
   });
-  return h('div', { class: 'chartbox' }, svg);
+  // A label every week, placed under its day with CSSOM (no inline style
+  // attribute, which the CSP refuses).
+  const ticks = h('div', { class: 'ticks', 'aria-hidden': 'true' });
+  days.forEach((d, i) => {
+    if (i % 7 !== 0 && i !== days.length - 1) return;
+    if (i !== days.length - 1 && days.length - 1 - i < 4) return; // keep the last label clear
+    const t = h('span', { class: 'tick' }, day(d.date));
+    t.style.left = `${((i + 0.5) / days.length) * 100}%`;
+    ticks.append(t);
+  });
+  return h('figure', { class: 'chartbox', role: 'img', 'aria-label': label },
+    h('span', { class: 'ymax', 'aria-hidden': 'true' }, count(max)),
+    h('div', { class: 'plot' }, svg),
+    ticks);
 }
 
 if (!customElements.get('partnerkit-center')) customElements.define('partnerkit-center', PartnerkitCenter);
