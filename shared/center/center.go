@@ -1,9 +1,12 @@
 package center
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
 	"log/slog"
@@ -29,9 +32,10 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 // versionParam is the query parameter that names the assets' version.
 const versionParam = "v"
 
-// file is one asset, ready to serve.
+// file is one asset, ready to serve, plain and gzipped.
 type file struct {
 	body        string
+	gzipped     string // base64 of the gzip of body: HTTP APIs do not compress
 	contentType string
 }
 
@@ -75,6 +79,16 @@ func New() (*Handler, error) {
 		f.body = strings.ReplaceAll(f.body, "__VERSION__", h.version)
 		h.files[name] = f
 	}
+	for name, f := range h.files {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw.Write([]byte(f.body))
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		f.gzipped = base64.StdEncoding.EncodeToString(b.Bytes())
+		h.files[name] = f
+	}
 	return h, nil
 }
 
@@ -99,7 +113,26 @@ func (h *Handler) Handle(_ context.Context, req events.APIGatewayV2HTTPRequest) 
 	if v := req.QueryStringParameters[versionParam]; v != "" && v == h.version {
 		cache = "public, max-age=31536000, immutable"
 	}
-	return respond(http.StatusOK, f.contentType, f.body, map[string]string{"Cache-Control": cache}), nil
+	extra := map[string]string{"Cache-Control": cache, "Vary": "Accept-Encoding"}
+	if acceptsGzip(req.Headers["accept-encoding"]) {
+		extra["Content-Encoding"] = "gzip"
+		resp := respond(http.StatusOK, f.contentType, f.gzipped, extra)
+		resp.IsBase64Encoded = true
+		return resp, nil
+	}
+	return respond(http.StatusOK, f.contentType, f.body, extra), nil
+}
+
+// acceptsGzip reads Accept-Encoding: gzip listed without q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 func respond(status int, contentType, body string, extra map[string]string) events.APIGatewayV2HTTPResponse {

@@ -1,7 +1,11 @@
 package center
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -82,6 +86,35 @@ func TestNoThirdPartyURLs(t *testing.T) {
 			if !allowed[m] {
 				t.Errorf("%s refers to another host: %s", name, m)
 			}
+		}
+	}
+}
+
+// Browsers that take gzip get it: API Gateway's HTTP APIs do not compress.
+func TestGzip(t *testing.T) {
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for accept, want := range map[string]bool{"gzip, deflate, br": true, "br;q=1.0, gzip;q=0.8": true, "gzip;q=0": false, "": false, "identity": false} {
+		req := events.APIGatewayV2HTTPRequest{RawPath: "/center/app.js", PathParameters: map[string]string{"file": "app.js"},
+			Headers: map[string]string{"accept-encoding": accept}}
+		r, _ := h.Handle(context.Background(), req)
+		if got := r.Headers["Content-Encoding"] == "gzip"; got != want || got != r.IsBase64Encoded {
+			t.Errorf("Accept-Encoding %q: gzip %v (base64 %v), want %v", accept, got, r.IsBase64Encoded, want)
+			continue
+		}
+		if !want {
+			continue
+		}
+		raw, _ := base64.StdEncoding.DecodeString(r.Body)
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if string(plain) != h.files["app.js"].body || r.Headers["Vary"] != "Accept-Encoding" {
+			t.Errorf("gzipped app.js does not inflate to app.js (Vary %q)", r.Headers["Vary"])
 		}
 	}
 }
