@@ -111,7 +111,7 @@ func TestUnknownRoutes(t *testing.T) {
 		{"root", http.MethodGet, "/"},
 		{"method not routed", http.MethodDelete, "/partners/me"},
 		{"PUT /partners", http.MethodPut, "/partners"},
-		{"extra segment", http.MethodGet, "/r/abc/def"},
+		{"extra segment", http.MethodGet, "/r/abc/def/ghi"},
 		{"no code", http.MethodGet, "/r/"},
 	}
 	for _, tt := range tests {

@@ -27,22 +27,43 @@ func dayAttr(d activity.Day) string { return dayPrefix + d.Format("20060102") }
 // dayUpdate is "ADD <counter> :one, d<day> :one REMOVE <expired days>"
 // for a write made on now's day.
 func dayUpdate(counter string, day activity.Day, now time.Time) string {
+	return dayUpdates(day, now, dayCounter{counter, dayPrefix})
+}
+
+// dayCounter is a running total and the prefix of its daily counts.
+type dayCounter struct{ total, prefix string }
+
+// dayUpdates is dayUpdate for several counters of one item: each total
+// and its day count gain one, and each counter's expired days go.
+func dayUpdates(day activity.Day, now time.Time, counters ...dayCounter) string {
 	var b strings.Builder
-	b.WriteString("ADD ")
-	b.WriteString(counter)
-	b.WriteString(" :one")
-	if activity.Kept(day, now) {
-		b.WriteString(", ")
-		b.WriteString(dayAttr(day))
-		b.WriteString(" :one")
-	}
-	for i, d := range activity.Expired(now) {
+	for i, c := range counters {
 		if i == 0 {
-			b.WriteString(" REMOVE ")
+			b.WriteString("ADD ")
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString(dayAttr(d))
+		b.WriteString(c.total)
+		b.WriteString(" :one")
+		if activity.Kept(day, now) {
+			b.WriteString(", ")
+			b.WriteString(c.prefix)
+			b.WriteString(day.Format("20060102"))
+			b.WriteString(" :one")
+		}
+	}
+	first := true
+	for _, c := range counters {
+		for _, d := range activity.Expired(now) {
+			if first {
+				b.WriteString(" REMOVE ")
+				first = false
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.prefix)
+			b.WriteString(d.Format("20060102"))
+		}
 	}
 	return b.String()
 }
@@ -68,9 +89,10 @@ func clickUpdate(at time.Time) *string {
 
 // Activity returns a partner's daily clicks and signups by date
 // (activity.DateFormat), read from every click shard and the stats item
-// in one eventually consistent batch: a chart may lag a second.
+// in one eventually consistent batch, then its links' click shards: a
+// chart may lag a second.
 func (st *Store) Activity(ctx context.Context, partnerID string) (map[string]activity.Counts, error) {
-	items, err := st.batchGetConsistency(ctx, st.counterKeys(partnerID), false)
+	items, err := st.counterItems(ctx, partnerID)
 	if err != nil {
 		return nil, err
 	}

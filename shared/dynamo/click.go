@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -35,18 +34,10 @@ var (
 )
 
 // RecordClick adds one to a partner's click counter, on a random shard,
-// and to that shard's count of at's UTC day, in the same request.
+// and to that shard's count of at's UTC day, in the same request: a
+// click of the code itself that is not unique (CountClick).
 func (st *Store) RecordClick(ctx context.Context, partnerID string, at time.Time) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 st.table,
-		Key:                       key("CLICKS#"+partnerID+shardSuffix[rand.IntN(ClickShards)], "CLICKS"),
-		UpdateExpression:          clickUpdate(at),
-		ExpressionAttributeValues: clickValues,
-	})
-	if err != nil {
-		return fmt.Errorf("dynamo: counting click: %w", err)
-	}
-	return nil
+	return st.CountClick(ctx, Click{PartnerID: partnerID, At: at})
 }
 
 // Counts are a partner's counters.
@@ -56,15 +47,11 @@ type Counts struct {
 }
 
 // Counts returns a partner's counters: every click shard and the stats
-// item, in one batch read, eventually consistent (half the price of a
-// consistent read, and counters may trail a click by a second).
+// item in one batch read, then its links' click shards, eventually
+// consistent (half the price of a consistent read, and counters may trail
+// a click by a second).
 func (st *Store) Counts(ctx context.Context, partnerID string) (Counts, error) {
-	keys := make([]map[string]types.AttributeValue, 0, ClickShards+1)
-	for i := range ClickShards {
-		keys = append(keys, key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS"))
-	}
-	keys = append(keys, statsKey(partnerID))
-	items, err := st.batchGetConsistency(ctx, keys, false)
+	items, err := st.counterItems(ctx, partnerID)
 	if err != nil {
 		return Counts{}, err
 	}
@@ -82,6 +69,33 @@ func (st *Store) Counts(ctx context.Context, partnerID string) (Counts, error) {
 		c.Signups += signups
 	}
 	return c, nil
+}
+
+// counterItems reads a partner's click shards and stats item, then its
+// links' click shards: everything its click and signup totals sum.
+func (st *Store) counterItems(ctx context.Context, partnerID string) (map[string]map[string]types.AttributeValue, error) {
+	items, err := st.batchGetConsistency(ctx, st.counterKeys(partnerID), false)
+	if err != nil {
+		return nil, err
+	}
+	return st.withLinkClicks(ctx, partnerID, items)
+}
+
+// withLinkClicks adds to items the click shards of the links listed on
+// the partner's stats item among them.
+func (st *Store) withLinkClicks(ctx context.Context, partnerID string, items map[string]map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	ids := linkIDsOf(items[partnerPK(partnerID)+"|STATS"])
+	if len(ids) == 0 {
+		return items, nil
+	}
+	links, err := st.batchGetAll(ctx, linkClickKeys(partnerID, ids), false)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range links {
+		items[k] = v
+	}
+	return items, nil
 }
 
 func statsKey(partnerID string) map[string]types.AttributeValue {
@@ -109,6 +123,15 @@ func (st *Store) RecordFirstTouch(ctx context.Context, t referral.Touch, window 
 	item["partner_id"] = s(t.PartnerID)
 	item["touched_at"] = n(strconv.FormatInt(t.At.UnixMilli(), 10))
 	item[attrExpires] = n(strconv.FormatInt(t.At.Add(window+touchGrace).Unix(), 10))
+	if t.LinkID != "" {
+		item["link_id"] = s(t.LinkID)
+	}
+	if t.Sid != "" {
+		item["sid"] = s(t.Sid)
+	}
+	// A new visitor's click is unique: its later clicks on the link are
+	// not, for an hour (CountRepeatClick).
+	item[seenAttr(t.PartnerID, t.LinkID)] = item["touched_at"]
 	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           st.table,
 		Item:                                item,
@@ -155,5 +178,6 @@ func touchFrom(visitorID string, item map[string]types.AttributeValue) (referral
 	if err != nil {
 		return referral.Touch{}, false
 	}
-	return referral.Touch{VisitorID: visitorID, PartnerID: str(item, "partner_id"), At: time.UnixMilli(ms).UTC()}, true
+	return referral.Touch{VisitorID: visitorID, PartnerID: str(item, "partner_id"), At: time.UnixMilli(ms).UTC(),
+		LinkID: str(item, "link_id"), Sid: str(item, "sid")}, true
 }

@@ -8,14 +8,23 @@
 //	CODE#<code>         CODE      referral code → partner (hot path; gsi1: CODES)
 //	SUB#<sub>           SUB       JWT subject → partner (gsi1: PARTNERS)
 //	PEMAIL#<email>      <created>#<id>  a partner enrolled with that email
-//	CLICKS#<id>#<n>     CLICKS    click counter shard n of ClickShards, with daily counts
-//	VISITOR#<vid>       TOUCH     a visitor's first touch (expires)
+//	CLICKS#<id>#<n>     CLICKS    click counter shard n of ClickShards, with daily counts:
+//	                              the code itself (the default link)
+//	LCLICKS#<id>#<l>#<n> CLICKS   a promo link's clicks, shard n of LinkShards
+//	UNIQUE#<id>#<l>#<n> UNIQUE    returning visitors' unique clicks on link l
+//	PARTNER#<id>        LINK#<l>  a promo link
+//	CODE#<code>         LINK#<slug>  a promo link's slug → link (hot path)
+//	PARTNER#<id>        CONV#<day>#<l>  a link's signups, customers, earned that day
+//	PARTNER#<id>        SIDCONV#<day>#<sid>  the same for a sub-id
+//	VISITOR#<vid>       TOUCH     a visitor's first touch, with its link and sub-id and
+//	                              when it last clicked each link unique (expires)
 //	INVITE#<hash>       TOUCH     an address's first invite (its invite touch)
 //	SUPPRESS#<hash>     SUPPRESS  an address unsubscribed from invites
 //	INVITES#<id>#<day>  QUOTA     invites a partner counted on a UTC day (expires)
 //	WEBHOOK#<ep>#<id>   WEBHOOK   a webhook delivery's first response (expires)
 //	CUSTOMER#<id>       ATTRIBUTION  a customer's attribution and its evidence
-//	PARTNER#<id>        STATS     a partner's signup counter with daily counts, and paid totals
+//	PARTNER#<id>        STATS     a partner's signup counter with daily counts, paid
+//	                              totals, and its link ids and link counts
 //	PARTNER#<id>        PENDING#<p>  the partner's lines in bucket p, per currency
 //	PARTNER#<id>        PAYDAY#<day>  customers whose last payment was that day
 //	PARTNER#<id>        PAYABLE#<p>#<cur>  a payable statement not yet paid

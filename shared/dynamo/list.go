@@ -89,7 +89,8 @@ func (st *Store) ListPartners(ctx context.Context, f PartnerFilter, pg Page) ([]
 }
 
 // CountsOf returns the counters of several partners, reading the click
-// shards and stats items of a few partners per batch.
+// shards and stats items of a few partners per batch, then their links'
+// click shards.
 func (st *Store) CountsOf(ctx context.Context, ids []string) (map[string]Counts, error) {
 	const perBatch = 100 / (ClickShards + 1)
 	out := make(map[string]Counts, len(ids))
@@ -102,6 +103,32 @@ func (st *Store) CountsOf(ctx context.Context, ids []string) (map[string]Counts,
 		items, err := st.batchGetConsistency(ctx, keys, false)
 		if err != nil {
 			return nil, err
+		}
+		var linkKeys []map[string]types.AttributeValue
+		linkOwner := map[string]string{}
+		for _, item := range items {
+			if str(item, attrSK) != "STATS" {
+				continue
+			}
+			id := strings.TrimPrefix(str(item, attrPK), "PARTNER#")
+			for _, k := range linkClickKeys(id, linkIDsOf(item)) {
+				linkKeys = append(linkKeys, k)
+				linkOwner[str(k, attrPK)] = id
+			}
+		}
+		links, err := st.batchGetAll(ctx, linkKeys, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range links {
+			id := linkOwner[str(item, attrPK)]
+			v, err := num(item, "clicks")
+			if err != nil {
+				return nil, err
+			}
+			c := out[id]
+			c.Clicks += v
+			out[id] = c
 		}
 		for _, item := range items {
 			id, isClicks := counterOwner(str(item, attrPK))

@@ -192,6 +192,9 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 		}
 		keys = append(keys, statsKey(partnerID), ledgerKey)
 		items, err := st.batchGetConsistency(ctx, keys, false)
+		if err == nil {
+			items, err = st.withLinkClicks(ctx, partnerID, items)
+		}
 		if err != nil {
 			countsErr = err
 			return

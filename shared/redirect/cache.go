@@ -18,11 +18,13 @@ const (
 
 type cacheEntry struct {
 	owner dynamo.CodeOwner // zero for a code nobody owns
+	route dynamo.LinkRoute // of code/slug entries; zero for a slug the code lacks
 	until time.Time
 }
 
-// codeCache keeps code lookups in the warm function, so a popular link
-// reads DynamoDB about once a minute per instance.
+// codeCache keeps code lookups, and code/slug lookups of promo links, in
+// the warm function, so a popular link reads DynamoDB about once a minute
+// per instance.
 type codeCache struct {
 	ttl        time.Duration
 	unknownTTL time.Duration
@@ -44,7 +46,7 @@ func (c *codeCache) get(code string, now time.Time) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *codeCache) put(code string, owner dynamo.CodeOwner, now time.Time) {
+func (c *codeCache) put(code string, owner dynamo.CodeOwner, route dynamo.LinkRoute, now time.Time) {
 	ttl := c.ttl
 	if owner.PartnerID == "" {
 		ttl = c.unknownTTL
@@ -57,6 +59,6 @@ func (c *codeCache) put(code string, owner dynamo.CodeOwner, now time.Time) {
 		// A scan of random codes must not grow the map without bound.
 		c.m = make(map[string]cacheEntry)
 	}
-	c.m[code] = cacheEntry{owner: owner, until: now.Add(ttl)}
+	c.m[code] = cacheEntry{owner: owner, route: route, until: now.Add(ttl)}
 	c.mu.Unlock()
 }

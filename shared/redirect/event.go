@@ -16,9 +16,11 @@ type Request struct {
 	QueryStringParameters struct {
 		To  string `json:"to"`
 		Inv string `json:"inv"`
+		Sid string `json:"sid"`
 	} `json:"queryStringParameters"`
 	PathParameters struct {
 		Code string `json:"code"`
+		Slug string `json:"slug"` // of /r/{code}/{slug}, a promo link
 	} `json:"pathParameters"`
 	RequestContext struct {
 		HTTP struct {

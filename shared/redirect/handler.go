@@ -16,7 +16,9 @@ import (
 // Store is what the redirect needs of the store.
 type Store interface {
 	CodeOwner(ctx context.Context, code string) (dynamo.CodeOwner, error)
-	RecordClick(ctx context.Context, partnerID string, at time.Time) error
+	LinkRoute(ctx context.Context, code, slug string) (dynamo.CodeOwner, dynamo.LinkRoute, error)
+	CountClick(ctx context.Context, c dynamo.Click) error
+	CountRepeatClick(ctx context.Context, visitorID string, c dynamo.Click) (bool, error)
 	RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (referral.Touch, bool, error)
 }
 
@@ -72,43 +74,78 @@ func found(location string) Response {
 // wrong, the visitor still lands on the landing page (or a valid ?to=),
 // only without being counted.
 func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
-	target := h.redirects.Resolve(req.QueryStringParameters.To).WithParams(req.RawQueryString)
-	if req.RequestContext.HTTP.Method != http.MethodGet ||
-		!referral.IsNavigation(req.Headers.SecFetchDest) ||
-		referral.IsBot(req.Headers.UserAgent) ||
-		referral.IsPrefetch(req.Headers.SecPurpose, req.Headers.Purpose) {
-		return found(target.URL()), nil
+	counted := req.RequestContext.HTTP.Method == http.MethodGet &&
+		referral.IsNavigation(req.Headers.SecFetchDest) &&
+		!referral.IsBot(req.Headers.UserAgent) &&
+		!referral.IsPrefetch(req.Headers.SecPurpose, req.Headers.Purpose)
+	// A promo link's slug; a malformed one is the code itself.
+	slug, err := "", error(nil)
+	if req.PathParameters.Slug != "" {
+		if slug, err = referral.NormalizeSlug(req.PathParameters.Slug); err != nil {
+			slug = ""
+		}
+	}
+	if !counted && slug == "" {
+		return found(h.target(req, dynamo.LinkRoute{}).URL()), nil
 	}
 	code, ok := referral.NormalizeCode(req.PathParameters.Code)
 	// A valid invite token makes the click the inviting partner's, through
 	// that partner's own code (the cached lookup), whatever code the link
 	// carries. Without ?inv= this costs one comparison.
 	invitedBy := ""
-	if req.QueryStringParameters.Inv != "" {
+	if counted && req.QueryStringParameters.Inv != "" {
 		if inv, valid := h.invites.Open(req.QueryStringParameters.Inv); valid {
-			code, ok, invitedBy = inv.Code, true, inv.PartnerID
+			code, ok, invitedBy, slug = inv.Code, true, inv.PartnerID, ""
 		}
 	}
 	if !ok {
-		return found(target.URL()), nil
+		return found(h.target(req, dynamo.LinkRoute{}).URL()), nil
 	}
 	now := h.now()
 	// However the store behaves, the visitor lands within the budget.
 	ctx, cancel := context.WithTimeout(ctx, StoreBudget)
 	defer cancel()
-	owner, err := h.owner(ctx, code, now)
+	owner, route, err := h.owner(ctx, code, slug, now)
 	if err != nil {
 		h.log.ErrorContext(ctx, "code lookup failed", "error", err.Error())
+		return found(h.target(req, dynamo.LinkRoute{}).URL()), nil
+	}
+	target := h.target(req, route)
+	if !counted || owner.PartnerID == "" || !owner.Active || (invitedBy != "" && owner.PartnerID != invitedBy) {
 		return found(target.URL()), nil
 	}
-	if owner.PartnerID == "" || !owner.Active || (invitedBy != "" && owner.PartnerID != invitedBy) {
-		return found(target.URL()), nil
+	// An archived link still lands on its target; its clicks count for
+	// the code itself, so the link's numbers stay as they were.
+	click := dynamo.Click{PartnerID: owner.PartnerID, At: now}
+	sid := req.QueryStringParameters.Sid
+	if route.LinkID != "" {
+		sid = referral.ClickSid(sid, route.Sid)
+		if !route.Archived {
+			click.LinkID = route.LinkID
+		}
+	}
+	if !referral.ValidSid(sid) {
+		sid = ""
 	}
 
 	// A visitor who already has a valid cookie keeps its visitor id and
-	// first partner: only the click is counted, and no cookie is set.
+	// first partner, and no cookie is set: the click is counted, and its
+	// uniqueness decided on the visitor's first-touch item, together.
 	if first, ok := h.cookies.FromCookies(req.Cookies, now); ok {
-		if err := h.store.RecordClick(ctx, owner.PartnerID, now); err != nil {
+		var wg sync.WaitGroup
+		var uniqueErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, uniqueErr = h.store.CountRepeatClick(ctx, first.VisitorID, click)
+		}()
+		err := h.store.CountClick(ctx, click)
+		wg.Wait()
+		if uniqueErr != nil {
+			// The click stands; only its uniqueness is unknown.
+			h.log.WarnContext(ctx, "unique click not decided", "error", uniqueErr.Error())
+		}
+		if err != nil {
 			h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
 			return found(target.URL()), nil
 		}
@@ -116,14 +153,17 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		return found(target.WithVisitor(first.VisitorID)), nil
 	}
 
-	touch := referral.Touch{VisitorID: referral.NewVisitorID(), PartnerID: owner.PartnerID, At: now.UTC().Truncate(time.Millisecond)}
+	// A new visitor's click is unique by definition.
+	click.Unique = true
+	touch := referral.Touch{VisitorID: referral.NewVisitorID(), PartnerID: owner.PartnerID, At: now.UTC().Truncate(time.Millisecond),
+		LinkID: click.LinkID, Sid: sid}
 	// Both writes go out together: one round trip of latency.
 	var wg sync.WaitGroup
 	var clickErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		clickErr = h.store.RecordClick(ctx, owner.PartnerID, now)
+		clickErr = h.store.CountClick(ctx, click)
 	}()
 	winner, _, touchErr := h.store.RecordFirstTouch(ctx, touch, h.cookies.MaxAge)
 	wg.Wait()
@@ -137,20 +177,49 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	return resp, nil
 }
 
-// owner looks a code up through the cache. A code nobody owns comes back
-// as a zero CodeOwner.
-func (h *Handler) owner(ctx context.Context, code string, now time.Time) (dynamo.CodeOwner, error) {
-	if e, ok := h.cache.get(code, now); ok {
-		return e.owner, nil
+// target is where the request lands: a promo link's own target (else the
+// request's ?to=) with the request's parameters passed on, and the link's
+// sub-id when the request carries none.
+func (h *Handler) target(req Request, route dynamo.LinkRoute) referral.Target {
+	to := req.QueryStringParameters.To
+	if route.To != "" {
+		to = route.To
 	}
-	owner, err := h.store.CodeOwner(ctx, code)
+	t := h.redirects.Resolve(to).WithParams(req.RawQueryString)
+	if route.Sid != "" && req.QueryStringParameters.Sid == "" {
+		t = t.WithParams("sid=" + route.Sid)
+	}
+	return t
+}
+
+// owner looks a code (and a promo link's slug) up through the cache. A
+// code nobody owns comes back as a zero CodeOwner, a slug the code lacks
+// as a zero LinkRoute.
+func (h *Handler) owner(ctx context.Context, code, slug string, now time.Time) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
+	k := code
+	if slug != "" {
+		k = code + "/" + slug
+	}
+	if e, ok := h.cache.get(k, now); ok {
+		return e.owner, e.route, nil
+	}
+	var (
+		owner dynamo.CodeOwner
+		route dynamo.LinkRoute
+		err   error
+	)
+	if slug == "" {
+		owner, err = h.store.CodeOwner(ctx, code)
+	} else {
+		owner, route, err = h.store.LinkRoute(ctx, code, slug)
+	}
 	switch {
 	case errors.Is(err, dynamo.ErrNotFound):
-		h.cache.put(code, dynamo.CodeOwner{}, now)
-		return dynamo.CodeOwner{}, nil
+		h.cache.put(k, dynamo.CodeOwner{}, dynamo.LinkRoute{}, now)
+		return dynamo.CodeOwner{}, dynamo.LinkRoute{}, nil
 	case err != nil:
-		return dynamo.CodeOwner{}, err
+		return dynamo.CodeOwner{}, dynamo.LinkRoute{}, err
 	}
-	h.cache.put(code, owner, now)
-	return owner, nil
+	h.cache.put(k, owner, route, now)
+	return owner, route, nil
 }

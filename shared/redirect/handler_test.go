@@ -30,6 +30,12 @@ type fakeStore struct {
 	touches map[string]referral.Touch
 	lookups int
 	fail    error
+	// Promo links by "code/slug", and clicks and unique clicks by link id
+	// ("" for the code itself); seen is CountRepeatClick's memory.
+	links      map[string]dynamo.LinkRoute
+	linkClicks map[string]int
+	unique     map[string]int
+	seen       map[string]time.Time
 }
 
 func newFakeStore() *fakeStore {
@@ -41,6 +47,13 @@ func newFakeStore() *fakeStore {
 		},
 		clicks:  map[string]int{},
 		touches: map[string]referral.Touch{},
+		links: map[string]dynamo.LinkRoute{
+			"abcd2345/spring": {LinkID: "ln_23456789", To: "/pricing?plan=pro", Sid: "newsletter"},
+			"abcd2345/old":    {LinkID: "ln_3456789a", To: "/old", Archived: true},
+		},
+		linkClicks: map[string]int{},
+		unique:     map[string]int{},
+		seen:       map[string]time.Time{},
 	}
 }
 
@@ -58,11 +71,37 @@ func (f *fakeStore) CodeOwner(_ context.Context, code string) (dynamo.CodeOwner,
 	return o, nil
 }
 
-func (f *fakeStore) RecordClick(_ context.Context, id string, _ time.Time) error {
+func (f *fakeStore) LinkRoute(ctx context.Context, code, slug string) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
+	o, err := f.CodeOwner(ctx, code)
+	if err != nil {
+		return o, dynamo.LinkRoute{}, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.clicks[id]++
+	return o, f.links[code+"/"+slug], nil
+}
+
+func (f *fakeStore) CountClick(_ context.Context, c dynamo.Click) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clicks[c.PartnerID]++
+	f.linkClicks[c.LinkID]++
+	if c.Unique {
+		f.unique[c.LinkID]++
+	}
 	return nil
+}
+
+func (f *fakeStore) CountRepeatClick(_ context.Context, vid string, c dynamo.Click) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := vid + "|" + c.PartnerID + "|" + c.LinkID
+	if !referral.Unique(f.seen[k], c.At) {
+		return false, nil
+	}
+	f.seen[k] = c.At
+	f.unique[c.LinkID]++
+	return true, nil
 }
 
 func (f *fakeStore) RecordFirstTouch(_ context.Context, t referral.Touch, _ time.Duration) (referral.Touch, bool, error) {
@@ -272,7 +311,13 @@ type nopStore struct{}
 func (nopStore) CodeOwner(context.Context, string) (dynamo.CodeOwner, error) {
 	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, nil
 }
-func (nopStore) RecordClick(context.Context, string, time.Time) error { return nil }
+func (nopStore) LinkRoute(context.Context, string, string) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
+	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, dynamo.LinkRoute{}, nil
+}
+func (nopStore) CountClick(context.Context, dynamo.Click) error { return nil }
+func (nopStore) CountRepeatClick(context.Context, string, dynamo.Click) (bool, error) {
+	return false, nil
+}
 func (nopStore) RecordFirstTouch(_ context.Context, t referral.Touch, _ time.Duration) (referral.Touch, bool, error) {
 	return t, true, nil
 }

@@ -6,14 +6,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/referral"
+	"partnerkit/shared/signing"
 )
 
 // TestRequestsPerRedirect counts the DynamoDB requests of a redirect on a
 // real store: a new visitor costs one write for the click and one for the
-// first touch (sent together), a returning visitor one write, and a cached
-// code no read. These counts are what infra/COSTS.md prices.
+// first touch (sent together), a returning visitor one write for the
+// click and one transaction deciding whether it is unique (sent
+// together), and a cached code no read. These counts are what
+// infra/COSTS.md prices.
 func TestRequestsPerRedirect(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		ctx := context.Background()
@@ -33,9 +39,54 @@ func TestRequestsPerRedirect(t *testing.T) {
 		if got := api.Take(); got["GetItem"] != 0 || got["UpdateItem"] != 1 || got["PutItem"] != 1 {
 			t.Errorf("warm new visitor: requests %v, want UpdateItem 1, PutItem 1 and no read", got)
 		}
-		invoke(t, h, event(t, func(ev map[string]any) { ev["cookies"] = []any{strings.SplitN(first.Cookies[0], ";", 2)[0]} }))
-		if got := api.Take(); got["UpdateItem"] != 1 || len(got) != 1 {
-			t.Errorf("returning visitor: requests %v, want only UpdateItem 1", got)
+		returning := event(t, func(ev map[string]any) { ev["cookies"] = []any{strings.SplitN(first.Cookies[0], ";", 2)[0]} })
+		invoke(t, h, returning)
+		// Before unique clicks a returning visitor cost only the UpdateItem.
+		if got := api.Take(); got["UpdateItem"] != 1 || got["TransactWriteItems"] != 1 || len(got) != 2 {
+			t.Errorf("returning visitor: requests %v, want UpdateItem 1 and TransactWriteItems 1", got)
 		}
 	})
+}
+
+// TestWriteUnitsPerClick reports the write units of a click on DynamoDB
+// Local, which reports consumed capacity: the figures infra/COSTS.md
+// prices. Run with -v.
+func TestWriteUnitsPerClick(t *testing.T) {
+	b := dynamotest.DynamoDBLocal(t)
+	ctx := context.Background()
+	api := dynamotest.NewCounter(b.Client)
+	st := dynamo.New(api, b.Table)
+	if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_23456789", PartnerID: "pt_a", Name: "Spring", Slug: "spring", Sid: "nl", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	now := testNow
+	kr, _ := signing.ParseKeyring("k1:0123456789abcdef")
+	redirects, _ := referral.NewRedirects("https://www.example.com/welcome", nil)
+	cookies := &referral.Cookies{Keys: kr, MaxAge: 90 * 24 * time.Hour, Secure: true}
+	h := lambda.NewHandler(New(Options{Store: st, Redirects: redirects, Cookies: cookies, CodeTTL: CodeTTL, Now: func() time.Time { return now }}).Handle)
+	for _, path := range []map[string]any{{"code": "abcd2345"}, {"code": "abcd2345", "slug": "spring"}} {
+		invoke(t, h, event(t, func(ev map[string]any) { ev["pathParameters"] = path })) // warms the cache
+		api.Take()
+		first := invoke(t, h, event(t, func(ev map[string]any) { ev["pathParameters"] = path }))
+		_, newUnits := api.Writes()
+		if reads, _ := api.Reads(); reads != 0 {
+			t.Errorf("%v: a warm new visitor read %d times", path, reads)
+		}
+		api.Take()
+		cookie := []any{strings.SplitN(first.Cookies[0], ";", 2)[0]}
+		invoke(t, h, event(t, func(ev map[string]any) { ev["pathParameters"], ev["cookies"] = path, cookie }))
+		_, repeatUnits := api.Writes()
+		api.Take()
+		now = now.Add(time.Hour)
+		invoke(t, h, event(t, func(ev map[string]any) { ev["pathParameters"], ev["cookies"] = path, cookie }))
+		_, uniqueUnits := api.Writes()
+		api.Take()
+		t.Logf("%v: new visitor %.1f WRU, repeat click within the hour %.1f WRU, unique returning click %.1f WRU", path, newUnits, repeatUnits, uniqueUnits)
+		if newUnits > 3 || repeatUnits > 5 || uniqueUnits > 6 {
+			t.Errorf("%v: new visitor %.1f WRU, repeat %.1f, unique repeat %.1f WRU; want at most 3, 5 and 6", path, newUnits, repeatUnits, uniqueUnits)
+		}
+	}
 }

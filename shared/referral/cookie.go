@@ -18,11 +18,16 @@ const (
 	maxCookieValue = 512
 )
 
-// Touch is a visitor's first touch: who referred them and when.
+// Touch is a visitor's first touch: who referred them and when, and
+// through which of the partner's links ("" for the code itself) with
+// which sub-id. The cookie carries only the visitor, partner and time;
+// the store keeps the link and sub-id as evidence.
 type Touch struct {
 	VisitorID string
 	PartnerID string
 	At        time.Time
+	LinkID    string
+	Sid       string
 }
 
 // Cookies encodes and verifies the pk_ref cookie. The value is opaque and

@@ -1,0 +1,218 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/activity"
+	"partnerkit/shared/numbers"
+	"partnerkit/shared/referral"
+)
+
+// Conversions by link and by sub-id, per UTC day, in the partner's own
+// partition, written with the signup or payment they count:
+//
+//	PARTNER#<id>  CONV#<yyyymmdd>#<link>    signups, customers, earned_<CUR>
+//	PARTNER#<id>  SIDCONV#<yyyymmdd>#<sid>  the same for one sub-id
+//
+// Reading a range is one Query of each kind, bounded by the days asked
+// for (at most activity.MaxDays) and the links and sub-ids that
+// converted on them, whatever the partner's history.
+const (
+	convPrefix    = "CONV#"
+	sidConvPrefix = "SIDCONV#"
+	earnedPrefix  = "earned_"
+)
+
+func dayKey(d time.Time) string { return d.UTC().Format("20060102") }
+
+// Numbers are numbers.Numbers, as the store reads them.
+type Numbers = numbers.Numbers
+
+func addConv(n *Numbers, item map[string]types.AttributeValue) error {
+	var err error
+	var v int64
+	if v, err = num(item, "signups"); err != nil {
+		return err
+	}
+	n.Signups += v
+	if v, err = num(item, "customers"); err != nil {
+		return err
+	}
+	n.Customers += v
+	for name := range item {
+		if c, ok := strings.CutPrefix(name, earnedPrefix); ok {
+			if v, err = num(item, name); err != nil {
+				return err
+			}
+			if n.Earned == nil {
+				n.Earned = map[string]int64{}
+			}
+			n.Earned[c] += v
+		}
+	}
+	return nil
+}
+
+// linkCounterKeys are the click and unique-click items of the partner's
+// links (referral.DefaultLink for the code itself).
+func linkCounterKeys(partnerID string, linkIDs []string) []map[string]types.AttributeValue {
+	var keys []map[string]types.AttributeValue
+	for _, id := range linkIDs {
+		if id == referral.DefaultLink {
+			for i := range ClickShards {
+				keys = append(keys, key("CLICKS#"+partnerID+shardSuffix[i], "CLICKS"))
+			}
+		} else {
+			keys = append(keys, linkClickKeys(partnerID, []string{id})...)
+		}
+		for i := range UniqueShards {
+			keys = append(keys, key("UNIQUE#"+partnerID+"#"+id+"#"+shardText1(i), "UNIQUE"))
+		}
+	}
+	return keys
+}
+
+func shardText1(i int) string { return string(rune('0' + i)) }
+
+// counterLink reads the link id out of a click or unique-click item's key.
+func counterLink(partnerID, pk string) string {
+	switch {
+	case strings.HasPrefix(pk, "CLICKS#"):
+		return referral.DefaultLink
+	case strings.HasPrefix(pk, "LCLICKS#"+partnerID+"#"), strings.HasPrefix(pk, "UNIQUE#"+partnerID+"#"):
+		rest := pk[strings.IndexByte(pk, '#')+1+len(partnerID)+1:]
+		return rest[:max(strings.LastIndexByte(rest, '#'), 0)]
+	}
+	return ""
+}
+
+// LinkNumbers returns the daily numbers of some of a partner's links
+// (referral.DefaultLink for the code itself) on the days of r, by link
+// id and date (activity.DateFormat), days without any number left out:
+// one batch read of the links' counters and one Query of the range's
+// conversions, together, eventually consistent. Days the counters no
+// longer keep (activity.Kept) read as zero.
+func (st *Store) LinkNumbers(ctx context.Context, partnerID string, linkIDs []string, r activity.Range, now time.Time) (map[string]map[string]Numbers, error) {
+	out := make(map[string]map[string]Numbers, len(linkIDs))
+	wanted := make(map[string]bool, len(linkIDs))
+	for _, id := range linkIDs {
+		wanted[id] = true
+		out[id] = map[string]Numbers{}
+	}
+	var (
+		wg             sync.WaitGroup
+		counters       map[string]map[string]types.AttributeValue
+		countErr, qErr error
+		conv           []map[string]types.AttributeValue
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		counters, countErr = st.batchGetAll(ctx, linkCounterKeys(partnerID, linkIDs), false)
+	}()
+	qErr = st.partnerRange(ctx, partnerID, convPrefix+dayKey(r.From), convPrefix+dayKey(r.To)+"~", func(item map[string]types.AttributeValue) error {
+		conv = append(conv, item)
+		return nil
+	})
+	wg.Wait()
+	if err := errors.Join(countErr, qErr); err != nil {
+		return nil, err
+	}
+	for _, item := range counters {
+		id := counterLink(partnerID, str(item, attrPK))
+		if !wanted[id] {
+			continue
+		}
+		for name := range item {
+			if len(name) != 9 || (name[0] != 'd' && name[0] != 'u') {
+				continue
+			}
+			d, err := time.Parse("20060102", name[1:])
+			if err != nil || d.Before(r.From) || d.After(r.To) || !activity.Kept(d, now) {
+				continue
+			}
+			v, err := num(item, name)
+			if err != nil {
+				return nil, err
+			}
+			date := d.Format(activity.DateFormat)
+			nb := out[id][date]
+			if name[0] == 'd' {
+				nb.Clicks += v
+			} else {
+				nb.Unique += v
+			}
+			out[id][date] = nb
+		}
+	}
+	for _, item := range conv {
+		// CONV#<yyyymmdd>#<link>
+		sk := str(item, attrSK)
+		if len(sk) < len(convPrefix)+10 {
+			continue
+		}
+		id := sk[len(convPrefix)+9:]
+		if !wanted[id] {
+			continue
+		}
+		d, err := time.Parse("20060102", sk[len(convPrefix):len(convPrefix)+8])
+		if err != nil {
+			continue
+		}
+		date := d.Format(activity.DateFormat)
+		nb := out[id][date]
+		if err := addConv(&nb, item); err != nil {
+			return nil, err
+		}
+		out[id][date] = nb
+	}
+	return out, nil
+}
+
+// SidNumbers returns a partner's conversions by sub-id over the days of
+// r: one Query.
+func (st *Store) SidNumbers(ctx context.Context, partnerID string, r activity.Range) (map[string]Numbers, error) {
+	out := map[string]Numbers{}
+	err := st.partnerRange(ctx, partnerID, sidConvPrefix+dayKey(r.From), sidConvPrefix+dayKey(r.To)+"~", func(item map[string]types.AttributeValue) error {
+		sk := str(item, attrSK)
+		if len(sk) < len(sidConvPrefix)+10 {
+			return nil
+		}
+		sid := sk[len(sidConvPrefix)+9:]
+		nb := out[sid]
+		err := addConv(&nb, item)
+		out[sid] = nb
+		return err
+	})
+	return out, err
+}
+
+// convAdds are the updates that count one conversion event of a link
+// (referral.DefaultLink or "" for the code itself) and its sub-id on day:
+// one per row, for a transaction the caller already writes. add is an
+// UpdateExpression clause over :v, such as "signups :v".
+func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, add string, names map[string]string, v types.AttributeValue) []types.TransactWriteItem {
+	if linkID == "" {
+		linkID = referral.DefaultLink
+	}
+	row := func(sk string) types.TransactWriteItem {
+		u := &types.Update{TableName: st.table, Key: key(partnerPK(partnerID), sk),
+			UpdateExpression: aws.String("ADD " + add), ExpressionAttributeValues: map[string]types.AttributeValue{":v": v}}
+		if len(names) > 0 {
+			u.ExpressionAttributeNames = names
+		}
+		return types.TransactWriteItem{Update: u}
+	}
+	items := []types.TransactWriteItem{row(convPrefix + dayKey(day) + "#" + linkID)}
+	if sid != "" {
+		items = append(items, row(sidConvPrefix+dayKey(day)+"#"+sid))
+	}
+	return items
+}
