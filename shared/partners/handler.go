@@ -29,6 +29,7 @@ type Store interface {
 	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
 	CenterStore
+	LinkStore
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -40,8 +41,10 @@ type Handler struct {
 	Money MoneyStore
 	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
 	BaseURL string
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Redirects checks a promo link's target as the redirect will follow it.
+	Redirects *referral.Redirects
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Handle answers one HTTP API request; errors become the contract's JSON.
@@ -85,6 +88,14 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.activity(ctx, req, caller)
 	case "GET /partners/{id}/customers":
 		return h.customers(ctx, req, caller)
+	case "POST /partners/{id}/links":
+		return h.createLink(ctx, req, caller)
+	case "GET /partners/{id}/links":
+		return h.listLinks(ctx, req, caller)
+	case "PATCH /partners/{id}/links/{link_id}":
+		return h.patchLink(ctx, req, caller)
+	case "GET /partners/{id}/links/{link_id}/activity":
+		return h.linkActivity(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }

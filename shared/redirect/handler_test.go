@@ -48,8 +48,8 @@ func newFakeStore() *fakeStore {
 		clicks:  map[string]int{},
 		touches: map[string]referral.Touch{},
 		links: map[string]dynamo.LinkRoute{
-			"abcd2345/spring": {LinkID: "ln_23456789", To: "/pricing?plan=pro", Sid: "newsletter"},
-			"abcd2345/old":    {LinkID: "ln_3456789a", To: "/old", Archived: true},
+			"abcd2345/spring": {LinkID: "ln_2345678923", To: "/pricing?plan=pro", Sid: "newsletter"},
+			"abcd2345/old":    {LinkID: "ln_3456789a23", To: "/old", Archived: true},
 		},
 		linkClicks: map[string]int{},
 		unique:     map[string]int{},

@@ -41,10 +41,10 @@ func TestPromoLink(t *testing.T) {
 	if want := "https://www.example.com/pricing?plan=pro&utm_source=yt&sid=newsletter&pk_vid=" + vid; r.Headers["Location"] != want {
 		t.Errorf("Location = %q, want %q", r.Headers["Location"], want)
 	}
-	if got := store.touches[vid]; got.LinkID != "ln_23456789" || got.Sid != "newsletter" {
-		t.Errorf("touch %+v, want link ln_23456789 and sid newsletter", got)
+	if got := store.touches[vid]; got.LinkID != "ln_2345678923" || got.Sid != "newsletter" {
+		t.Errorf("touch %+v, want link ln_2345678923 and sid newsletter", got)
 	}
-	if store.linkClicks["ln_23456789"] != 1 || store.unique["ln_23456789"] != 1 {
+	if store.linkClicks["ln_2345678923"] != 1 || store.unique["ln_2345678923"] != 1 {
 		t.Errorf("link clicks %v unique %v, want one of each", store.linkClicks, store.unique)
 	}
 
@@ -100,8 +100,8 @@ func TestUniqueClicks(t *testing.T) {
 		invoke(t, h, slugEvent(t, "abcd2345", "spring", "", jar))
 	}
 	// 0, 10, 50 and 61 minutes: the last is an hour after the first.
-	if store.linkClicks["ln_23456789"] != 4 || store.unique["ln_23456789"] != 2 {
-		t.Errorf("clicks %d unique %d, want 4 clicks and 2 unique", store.linkClicks["ln_23456789"], store.unique["ln_23456789"])
+	if store.linkClicks["ln_2345678923"] != 4 || store.unique["ln_2345678923"] != 2 {
+		t.Errorf("clicks %d unique %d, want 4 clicks and 2 unique", store.linkClicks["ln_2345678923"], store.unique["ln_2345678923"])
 	}
 	// The same visitor on the code itself is unique there.
 	invoke(t, h, slugEvent(t, "abcd2345", "", "", jar))
@@ -119,7 +119,7 @@ func TestUniqueClicksStored(t *testing.T) {
 		if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: testNow}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_23456789", PartnerID: "pt_a", Name: "Spring", Slug: "spring", To: "/pricing", CreatedAt: testNow}); err != nil {
+		if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_2345678923", PartnerID: "pt_a", Name: "Spring", Slug: "spring", To: "/pricing", CreatedAt: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		now := testNow
@@ -139,12 +139,12 @@ func TestUniqueClicksStored(t *testing.T) {
 		}
 		invoke(t, h, slugEvent(t, "abcd2345", "", "", jar))
 		day := activity.DayOf(testNow)
-		got, err := st.LinkNumbers(ctx, "pt_a", []string{"ln_23456789", referral.DefaultLink}, activity.Range{From: day, To: day}, now)
+		got, err := st.LinkNumbers(ctx, "pt_a", []string{"ln_2345678923", referral.DefaultLink}, activity.Range{From: day, To: day}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		date := day.Format(activity.DateFormat)
-		if l := got["ln_23456789"][date]; l.Clicks != 4 || l.Unique != 2 {
+		if l := got["ln_2345678923"][date]; l.Clicks != 4 || l.Unique != 2 {
 			t.Errorf("link numbers %+v, want 4 clicks, 2 unique", l)
 		}
 		if d := got[referral.DefaultLink][date]; d.Clicks != 1 || d.Unique != 1 {

@@ -59,7 +59,7 @@ func TestWriteUnitsPerClick(t *testing.T) {
 	if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_23456789", PartnerID: "pt_a", Name: "Spring", Slug: "spring", Sid: "nl", CreatedAt: time.Now()}); err != nil {
+	if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_2345678923", PartnerID: "pt_a", Name: "Spring", Slug: "spring", Sid: "nl", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	now := testNow

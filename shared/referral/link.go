@@ -85,16 +85,16 @@ func ValidSid(s string) bool {
 	return true
 }
 
-// linkEpoch is where link ids start counting seconds.
+// linkEpoch is where link ids start counting milliseconds.
 var linkEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// NewLinkID returns a new link id made at now: "ln_", six characters of
-// the code alphabet counting seconds (so ids sort by creation, newest
-// last) and two random ones. Ids are unique per partner; the store's
+// NewLinkID returns a new link id made at now: "ln_", eight characters
+// of the code alphabet counting milliseconds (so ids sort by creation,
+// newest last, for 27 years) and two random ones. Ids are unique per partner; the store's
 // conditional write catches the rare collision.
 func NewLinkID(now time.Time) string {
-	secs := max(int64(now.Sub(linkEpoch)/time.Second), 0)
-	b := []byte("ln_000000")
+	secs := max(now.Sub(linkEpoch).Milliseconds(), 0)
+	b := []byte("ln_00000000")
 	for i := len(b) - 1; i >= 3; i-- {
 		b[i] = codeAlphabet[secs%int64(idAlphabetLen)]
 		secs /= int64(idAlphabetLen)
@@ -108,7 +108,7 @@ func ValidLinkID(s string) bool {
 	if s == DefaultLink {
 		return true
 	}
-	if len(s) != 11 || !strings.HasPrefix(s, "ln_") {
+	if len(s) != 13 || !strings.HasPrefix(s, "ln_") {
 		return false
 	}
 	return strings.Trim(s[3:], codeAlphabet) == ""

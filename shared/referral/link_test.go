@@ -41,11 +41,11 @@ func TestSids(t *testing.T) {
 
 func TestLinkIDsSortByCreation(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-	a, b := NewLinkID(t0), NewLinkID(t0.Add(time.Second))
-	if !ValidLinkID(a) || !ValidLinkID(b) || !(a[:9] < b[:9]) {
+	a, b := NewLinkID(t0), NewLinkID(t0.Add(time.Millisecond))
+	if !ValidLinkID(a) || !ValidLinkID(b) || !(a[:11] < b[:11]) {
 		t.Errorf("ids %q then %q: want valid ids sorting by time", a, b)
 	}
-	if !ValidLinkID(DefaultLink) || ValidLinkID("ln_0000000O") || ValidLinkID("x") {
+	if !ValidLinkID(DefaultLink) || ValidLinkID("ln_000000000O") || ValidLinkID("x") {
 		t.Error("ValidLinkID accepts a malformed id or refuses the default")
 	}
 }

@@ -58,31 +58,43 @@ func NewRedirects(landingURL string, allowedHosts []string) (*Redirects, error) 
 // Resolve returns where a link with ?to=to should go: the deep link when it
 // is safe, else the landing URL. It never returns another host.
 func (r *Redirects) Resolve(to string) Target {
+	t, _ := r.resolve(to)
+	return t
+}
+
+// Allowed reports whether to is a deep link Resolve follows: what a promo
+// link's target must be.
+func (r *Redirects) Allowed(to string) bool {
+	_, ok := r.resolve(to)
+	return ok
+}
+
+func (r *Redirects) resolve(to string) (Target, bool) {
 	if to == "" || len(to) > maxTo || !plainASCII(to) {
-		return r.landing
+		return r.landing, false
 	}
 	if to[0] == '/' {
 		if len(to) > 1 && to[1] == '/' {
-			return r.landing // scheme-relative: another host
+			return r.landing, false // scheme-relative: another host
 		}
 		u, err := url.Parse(to)
 		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
-			return r.landing
+			return r.landing, false
 		}
-		return newTarget(r.origin, u)
+		return newTarget(r.origin, u), true
 	}
 	if len(to) < 8 || !strings.EqualFold(to[:8], "https://") {
-		return r.landing
+		return r.landing, false
 	}
 	u, err := url.Parse(to)
 	if err != nil || u.Scheme != "https" || u.User != nil || u.Opaque != "" {
-		return r.landing
+		return r.landing, false
 	}
 	host := strings.ToLower(u.Hostname())
 	if port := u.Port(); (port != "" && port != "443") || !r.hosts[host] || !plainHost(host) {
-		return r.landing
+		return r.landing, false
 	}
-	return newTarget("https://"+host, u)
+	return newTarget("https://"+host, u), true
 }
 
 func newTarget(origin string, u *url.URL) Target {
