@@ -57,6 +57,10 @@ type Touch struct {
 	// made: a suspension stops earlier clicks and invites from winning too.
 	Suspended bool
 	At        time.Time
+	// LinkID and Sid name the promo link ("" for the code itself) and
+	// sub-id a click came through, kept as evidence and for reporting.
+	LinkID string
+	Sid    string
 }
 
 // Candidate is a touch as the decision saw it, with why it won or lost.
@@ -67,6 +71,8 @@ type Candidate struct {
 	Outcome   string
 	By        string // an override's admin (JWT sub)
 	Note      string // an override's reason, as the admin wrote it
+	LinkID    string // a click's promo link ("" for the code itself)
+	Sid       string // a click's sub-id
 }
 
 // Decision is the attribution of one customer; it never changes once stored.
@@ -77,6 +83,10 @@ type Decision struct {
 	Source     string // when Attributed
 	TouchedAt  time.Time
 	Reason     string // when not Attributed
+	// LinkID and Sid are the winning touch's link and sub-id, when
+	// Attributed through a click.
+	LinkID     string
+	Sid        string
 	Candidates []Candidate
 }
 
@@ -95,7 +105,7 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 	earliest := s.CreatedAt.Add(-window)
 	self, suspended, outOfWindow := false, false, false
 	for _, t := range sorted {
-		c := Candidate{Source: t.Source, PartnerID: t.PartnerID, TouchedAt: t.At}
+		c := Candidate{Source: t.Source, PartnerID: t.PartnerID, TouchedAt: t.At, LinkID: t.LinkID, Sid: t.Sid}
 		switch {
 		case t.PartnerEmail != "" && t.PartnerEmail == s.Email:
 			c.Outcome, self = OutcomeSelfReferral, true
@@ -106,6 +116,7 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 		case !d.Attributed:
 			c.Outcome = OutcomeWon
 			d.Attributed, d.PartnerID, d.Source, d.TouchedAt = true, t.PartnerID, t.Source, t.At
+			d.LinkID, d.Sid = t.LinkID, t.Sid
 		default:
 			c.Outcome = OutcomeLater
 		}

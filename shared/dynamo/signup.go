@@ -20,6 +20,8 @@ import (
 type PartnerTouch struct {
 	PartnerID string
 	At        time.Time
+	LinkID    string // a click's promo link, "" for the code itself
+	Sid       string // a click's sub-id
 }
 
 // SignupLookup is everything a signup webhook needs, read in one request.
@@ -83,7 +85,7 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 	}
 	if item, ok := items["VISITOR#"+k.VisitorID+"|TOUCH"]; ok {
 		if t, ok := touchFrom(k.VisitorID, item); ok {
-			lk.Click = &PartnerTouch{PartnerID: t.PartnerID, At: t.At}
+			lk.Click = &PartnerTouch{PartnerID: t.PartnerID, At: t.At, LinkID: t.LinkID, Sid: t.Sid}
 		}
 	}
 	if item, ok := items["INVITE#"+k.EmailHash+"|TOUCH"]; ok {
@@ -165,6 +167,8 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 			UpdateExpression:          aws.String(dayUpdate("signups", activity.DayOf(signup.CreatedAt), now)),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")},
 		}})
+		// And on its link's and sub-id's day rows.
+		items = append(items, st.convAdds(d.PartnerID, d.LinkID, d.Sid, signup.CreatedAt, "signups :v", nil, n("1"))...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
@@ -227,6 +231,12 @@ func decisionItem(d attribution.Decision, signup attribution.Signup, emailHash s
 		for k, v := range attributedTo(d, signup.CreatedAt) {
 			item[k] = v
 		}
+		if d.LinkID != "" {
+			item["link_id"] = s(d.LinkID)
+		}
+		if d.Sid != "" {
+			item["sid"] = s(d.Sid)
+		}
 	} else {
 		item["reason"] = s(d.Reason)
 	}
@@ -240,6 +250,12 @@ func decisionItem(d attribution.Decision, signup attribution.Signup, emailHash s
 		}
 		if c.Note != "" {
 			m["note"] = s(c.Note)
+		}
+		if c.LinkID != "" {
+			m["link_id"] = s(c.LinkID)
+		}
+		if c.Sid != "" {
+			m["sid"] = s(c.Sid)
 		}
 		cands = append(cands, &types.AttributeValueMemberM{Value: m})
 	}
@@ -274,7 +290,7 @@ func customersPK(partnerID string) string { return "PARTNER#" + partnerID + "#CU
 func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, error) {
 	d := attribution.Decision{
 		CustomerID: str(item, "customer_id"), PartnerID: str(item, "partner_id"),
-		Source: str(item, "source"),
+		Source: str(item, "source"), LinkID: str(item, "link_id"), Sid: str(item, "sid"),
 	}
 	if b, ok := item["attributed"].(*types.AttributeValueMemberBOOL); ok {
 		d.Attributed = b.Value
@@ -303,7 +319,7 @@ func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, e
 			at, _ := time.Parse(time.RFC3339Nano, str(m.Value, "touched_at"))
 			d.Candidates = append(d.Candidates, attribution.Candidate{
 				Source: str(m.Value, "source"), PartnerID: str(m.Value, "partner_id"), TouchedAt: at, Outcome: str(m.Value, "outcome"),
-				By: str(m.Value, "by"), Note: str(m.Value, "note"),
+				By: str(m.Value, "by"), Note: str(m.Value, "note"), LinkID: str(m.Value, "link_id"), Sid: str(m.Value, "sid"),
 			})
 		}
 	}

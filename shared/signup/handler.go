@@ -122,7 +122,8 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 
 	var touches []attribution.Touch
 	if lk.Click != nil {
-		touches = append(touches, attribution.Touch{Source: attribution.SourceClick, PartnerID: lk.Click.PartnerID, At: lk.Click.At})
+		touches = append(touches, attribution.Touch{Source: attribution.SourceClick, PartnerID: lk.Click.PartnerID, At: lk.Click.At,
+			LinkID: lk.Click.LinkID, Sid: lk.Click.Sid})
 	}
 	if lk.Invite != nil {
 		touches = append(touches, attribution.Touch{Source: attribution.SourceInvite, PartnerID: lk.Invite.PartnerID, At: lk.Invite.At})
