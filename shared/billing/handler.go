@@ -214,6 +214,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		p.State = dynamo.PaymentUnattributed
 	default:
 		p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
+		p.LinkID, p.Sid = c.Decision.LinkID, c.Decision.Sid
 		p.Commission = ledger.Commission(p.Amount, h.BPS)
 		w.Lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, h.BPS, p.Refunds)
 		w.Bucket = bucket(ev.At, floor)

@@ -53,6 +53,8 @@ type Payment struct {
 	PaidAt     int64 // Unix milliseconds
 	State      string
 	PartnerID  string // when attributed
+	LinkID     string // the customer's promo link and sub-id, when attributed
+	Sid        string
 	Commission int64
 	Refunded   int64
 	Reversed   int64
@@ -194,12 +196,18 @@ func paymentItem(p Payment) map[string]types.AttributeValue {
 	if p.PartnerID != "" {
 		item["partner_id"] = s(p.PartnerID)
 	}
+	if p.LinkID != "" {
+		item["link_id"] = s(p.LinkID)
+	}
+	if p.Sid != "" {
+		item["sid"] = s(p.Sid)
+	}
 	return item
 }
 
 func paymentFrom(item map[string]types.AttributeValue) (Payment, error) {
 	p := Payment{ID: str(item, "payment_id"), CustomerID: str(item, "customer_id"), Currency: str(item, "currency"),
-		State: str(item, "state"), PartnerID: str(item, "partner_id")}
+		State: str(item, "state"), PartnerID: str(item, "partner_id"), LinkID: str(item, "link_id"), Sid: str(item, "sid")}
 	var err error
 	var held int64
 	for name, dst := range map[string]*int64{"amount": &p.Amount, "paid_at": &p.PaidAt, "commission": &p.Commission,
@@ -314,6 +322,8 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 			items = append(items, st.linePut(l, w.Bucket))
 		}
 		items = append(items, st.pendingAdds(w.Lines, w.Bucket)...)
+		// What the lines earn, on the payment's link and day rows.
+		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, w.Lines)...)
 	}
 	if w.Payment.State == PaymentPending {
 		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
@@ -369,6 +379,7 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 	if w.Line != nil {
 		items = append(items, st.periodOpen(w.Bucket), st.linePut(*w.Line, w.Bucket))
 		items = append(items, st.pendingAdds([]ledger.Line{*w.Line}, w.Bucket)...)
+		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, []ledger.Line{*w.Line})...)
 	}
 	return st.transactBilling(ctx, items, w.Response)
 }

@@ -111,7 +111,9 @@ func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time
 				ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(delta)}}}
 		}
 		if c.LastPaidAt.IsZero() {
+			// A first payment makes a paying customer of its link's day.
 			items = append(items, day(paidAt, "1"))
+			items = append(items, st.convAdds(c.Decision.PartnerID, c.Decision.LinkID, c.Decision.Sid, paidAt, map[string]int64{"customers": 1})...)
 		} else if dayText(c.LastPaidAt) != dayText(paidAt) {
 			items = append(items, day(paidAt, "1"), day(c.LastPaidAt, "-1"))
 		}

@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/activity"
+	"partnerkit/shared/ledger"
 	"partnerkit/shared/numbers"
 	"partnerkit/shared/referral"
 )
@@ -194,25 +197,82 @@ func (st *Store) SidNumbers(ctx context.Context, partnerID string, r activity.Ra
 	return out, err
 }
 
-// convAdds are the updates that count one conversion event of a link
-// (referral.DefaultLink or "" for the code itself) and its sub-id on day:
-// one per row, for a transaction the caller already writes. add is an
-// UpdateExpression clause over :v, such as "signups :v".
-func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, add string, names map[string]string, v types.AttributeValue) []types.TransactWriteItem {
+// ProgramShards spreads the program's day rows: a partner's numbers all
+// go to the shard of its ledger shard, so ranking partners needs no merge
+// across shards, and a day's row holds a share of the partners active
+// that day.
+const ProgramShards = 8
+
+func programPK(partnerID string) string {
+	return "PROGRAM#" + shardText(PartnerShard(partnerID)%ProgramShards)
+}
+
+// programPrefix names a partner's own numbers on a program day row.
+const programPrefix = "p_"
+
+// convAdds are the updates that count one event of a link (referral.
+// DefaultLink or "" for the code itself) and sub-id on day: the link's
+// row, the sub-id's row and the program's row, for a transaction the
+// caller already writes. adds maps attributes (signups, customers,
+// earned_<CUR>) to what they gain; each row is touched once.
+func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, adds map[string]int64) []types.TransactWriteItem {
 	if linkID == "" {
 		linkID = referral.DefaultLink
 	}
-	row := func(sk string) types.TransactWriteItem {
-		u := &types.Update{TableName: st.table, Key: key(partnerPK(partnerID), sk),
-			UpdateExpression: aws.String("ADD " + add), ExpressionAttributeValues: map[string]types.AttributeValue{":v": v}}
-		if len(names) > 0 {
-			u.ExpressionAttributeNames = names
+	attrs := make([]string, 0, len(adds))
+	for a, v := range adds {
+		if v != 0 {
+			attrs = append(attrs, a)
 		}
-		return types.TransactWriteItem{Update: u}
 	}
-	items := []types.TransactWriteItem{row(convPrefix + dayKey(day) + "#" + linkID)}
+	if len(attrs) == 0 {
+		return nil
+	}
+	slices.Sort(attrs)
+	row := func(pk, sk string, program bool) types.TransactWriteItem {
+		names := map[string]string{}
+		values := map[string]types.AttributeValue{}
+		var b strings.Builder
+		b.WriteString("ADD ")
+		for i, a := range attrs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k := strconv.Itoa(i)
+			names["#a"+k], values[":v"+k] = a, i64(adds[a])
+			b.WriteString("#a" + k + " :v" + k)
+			if program {
+				names["#p"+k] = programPrefix + partnerID + "_" + a
+				b.WriteString(", #p" + k + " :v" + k)
+			}
+		}
+		return types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: key(pk, sk),
+			UpdateExpression: aws.String(b.String()), ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
+	}
+	items := []types.TransactWriteItem{row(partnerPK(partnerID), convPrefix+dayKey(day)+"#"+linkID, false)}
 	if sid != "" {
-		items = append(items, row(sidConvPrefix+dayKey(day)+"#"+sid))
+		items = append(items, row(partnerPK(partnerID), sidConvPrefix+dayKey(day)+"#"+sid, false))
+	}
+	return append(items, row(programPK(partnerID), "DAY#"+dayKey(day), true))
+}
+
+// earnedAdds are convAdds for ledger lines of one payment: what each UTC
+// day of the lines earned, per currency, on the payment's link.
+func (st *Store) earnedAdds(partnerID, linkID, sid string, lines []ledger.Line) []types.TransactWriteItem {
+	byDay := map[string]map[string]int64{}
+	var days []string
+	for _, l := range lines {
+		d := dayKey(time.UnixMilli(l.At))
+		if byDay[d] == nil {
+			byDay[d] = map[string]int64{}
+			days = append(days, d)
+		}
+		byDay[d][earnedPrefix+l.Currency] += l.Amount
+	}
+	var items []types.TransactWriteItem
+	for _, d := range days {
+		day, _ := time.Parse("20060102", d)
+		items = append(items, st.convAdds(partnerID, linkID, sid, day, byDay[d])...)
 	}
 	return items
 }

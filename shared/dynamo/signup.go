@@ -167,8 +167,8 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 			UpdateExpression:          aws.String(dayUpdate("signups", activity.DayOf(signup.CreatedAt), now)),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")},
 		}})
-		// And on its link's and sub-id's day rows.
-		items = append(items, st.convAdds(d.PartnerID, d.LinkID, d.Sid, signup.CreatedAt, "signups :v", nil, n("1"))...)
+		// And on its link's, sub-id's and the program's day rows.
+		items = append(items, st.convAdds(d.PartnerID, d.LinkID, d.Sid, signup.CreatedAt, map[string]int64{"signups": 1})...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
