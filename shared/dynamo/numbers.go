@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/activity"
@@ -275,4 +276,87 @@ func (st *Store) earnedAdds(partnerID, linkID, sid string, lines []ledger.Line) 
 		items = append(items, st.convAdds(partnerID, linkID, sid, day, byDay[d])...)
 	}
 	return items
+}
+
+// ProgramNumbers returns the whole program's signups, paying customers
+// and earnings by date over r, and each partner's totals over r (for the
+// top partners): one Query per program shard, together, bounded by the
+// range and the partners active in it, whatever the program's history.
+// Clicks are not among them: counting them program-wide would be a third
+// write per click.
+func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range) (map[string]Numbers, map[string]Numbers, error) {
+	byDate, byPartner := map[string]Numbers{}, map[string]Numbers{}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs = make([]error, ProgramShards)
+	)
+	for shard := range ProgramShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[shard] = st.query(ctx, &dynamodb.QueryInput{
+				TableName:              st.table,
+				KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":pk": s("PROGRAM#" + shardText(shard)), ":from": s("DAY#" + dayKey(r.From)), ":to": s("DAY#" + dayKey(r.To)),
+				},
+			}, func(item map[string]types.AttributeValue) error {
+				d, err := time.Parse("20060102", strings.TrimPrefix(str(item, attrSK), "DAY#"))
+				if err != nil {
+					return nil
+				}
+				date := d.Format(activity.DateFormat)
+				mu.Lock()
+				defer mu.Unlock()
+				day := byDate[date]
+				for name := range item {
+					v, err := num(item, name)
+					if err != nil {
+						return err
+					}
+					if rest, ok := strings.CutPrefix(name, programPrefix); ok {
+						id, n := partnerNumber(rest, v)
+						if id != "" {
+							p := byPartner[id]
+							p.Add(n)
+							byPartner[id] = p
+						}
+						continue
+					}
+					day.Add(numberOf(name, v))
+				}
+				byDate[date] = day
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	return byDate, byPartner, errors.Join(errs...)
+}
+
+// numberOf is a day row's attribute as Numbers.
+func numberOf(name string, v int64) Numbers {
+	switch {
+	case name == "signups":
+		return Numbers{Signups: v}
+	case name == "customers":
+		return Numbers{Customers: v}
+	case strings.HasPrefix(name, earnedPrefix):
+		return Numbers{Earned: map[string]int64{strings.TrimPrefix(name, earnedPrefix): v}}
+	}
+	return Numbers{}
+}
+
+// partnerNumber reads "<partner>_<attribute>" of a program row.
+func partnerNumber(rest string, v int64) (string, Numbers) {
+	for _, a := range []string{"_signups", "_customers"} {
+		if id, ok := strings.CutSuffix(rest, a); ok {
+			return id, numberOf(a[1:], v)
+		}
+	}
+	if i := strings.LastIndex(rest, "_"+earnedPrefix); i > 0 {
+		return rest[:i], numberOf(rest[i+1:], v)
+	}
+	return "", Numbers{}
 }

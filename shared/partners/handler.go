@@ -30,6 +30,8 @@ type Store interface {
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
 	CenterStore
 	LinkStore
+	ProgramStore
+	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -96,6 +98,8 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.patchLink(ctx, req, caller)
 	case "GET /partners/{id}/links/{link_id}/activity":
 		return h.linkActivity(ctx, req, caller)
+	case "GET /program/numbers":
+		return h.programNumbers(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }

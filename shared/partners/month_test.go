@@ -203,6 +203,32 @@ func TestLinkNumbersRecount(t *testing.T) {
 		if prof.Stats.Clicks != total {
 			t.Errorf("profile clicks %d, recount %d", prof.Stats.Clicks, total)
 		}
+
+		// And the admin's program numbers: the same signups, customers and
+		// earnings per day (ann is the only partner with any), ann on top.
+		var program struct {
+			Signups     int64        `json:"signups"`
+			Days        []ProgramDay `json:"days"`
+			TopPartners []TopPartner `json:"top_partners"`
+		}
+		if r := linkCall(t, h, "GET /program/numbers", "root", true, nil, "", q, "", &program); r.StatusCode != 200 {
+			t.Fatalf("program numbers: %d %s", r.StatusCode, r.Body)
+		}
+		if r := linkCall(t, h, "GET /program/numbers", "ann", false, nil, "", q, "", nil); r.StatusCode != 403 {
+			t.Errorf("program numbers for a partner: %d, want 403", r.StatusCode)
+		}
+		for _, day := range program.Days {
+			var w numbers.Numbers
+			for _, byDate := range want {
+				w.Add(byDate[day.Date])
+			}
+			if day.Signups != w.Signups || day.Customers != w.Customers || !sameMoney(day.Earned, w.Earned) {
+				t.Errorf("program on %s: %+v, recount %+v", day.Date, day, w)
+			}
+		}
+		if program.Signups != int64(customer) || len(program.TopPartners) != 1 || program.TopPartners[0].PartnerID != ann || program.TopPartners[0].Clicks != total {
+			t.Errorf("program: %d signups, top %+v; want %d and ann with %d clicks", program.Signups, program.TopPartners, customer, total)
+		}
 	})
 }
 
