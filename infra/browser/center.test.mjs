@@ -338,3 +338,118 @@ test('embedded in the SaaS’s own page on another origin, with the user’s tok
     await context.close();
   }
 });
+
+test('promo links: created in the center, followed in Chromium with their sub-id, repeat clicks one unique click, numbers per link', async () => {
+  const kim = await createPartner(api, 'center-kim', 'kim@example.com');
+  const url = `${dev.base}/r/${kim.code}/spring`;
+  let s = await open(kim.token);
+  try {
+    const { page } = s;
+    await page.getByRole('heading', { name: 'Your referral link' }).waitFor();
+    await page.getByText('No promo links yet.').waitFor();
+    await page.getByText('Create a promo link').click();
+    await page.getByLabel('Name', { exact: true }).fill('Spring newsletter');
+    await page.getByLabel('Target page (optional)').fill('/pricing');
+    await page.getByLabel('Sub-id (optional)').fill('nl-spring');
+    await page.getByLabel('Slug (optional)').fill('spring');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await page.getByText(url, { exact: true }).waitFor();
+
+    // The same slug again is refused in words, next to the form.
+    await page.getByText('Create a promo link').click();
+    await page.getByLabel('Name', { exact: true }).fill('Again');
+    await page.getByLabel('Slug (optional)').fill('spring');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await page.getByRole('alert').getByText(/already have a link with the slug "spring"/).waitFor();
+    await expectAccessible(page, 'promo link form with an error');
+    await shoot(page, 'links-form');
+  } finally {
+    await s.context.close();
+  }
+
+  // A visitor follows the link with its campaign parameters, then twice
+  // more within the hour.
+  const visitor = await browser.newContext();
+  const vp = await visitor.newPage();
+  await vp.goto(`${url}?utm_source=newsletter&utm_medium=email`);
+  const landed = new URL(vp.url());
+  assert.equal(landed.pathname, '/pricing', vp.url());
+  assert.equal(landed.searchParams.get('utm_source'), 'newsletter', vp.url());
+  assert.equal(landed.searchParams.get('utm_medium'), 'email', vp.url());
+  assert.equal(landed.searchParams.get('sid'), 'nl-spring', vp.url());
+  const vid = landed.searchParams.get('pk_vid');
+  assert.ok(vid, vp.url());
+  for (let i = 0; i < 2; i++) {
+    await vp.goto(url);
+    assert.equal(new URL(vp.url()).searchParams.get('pk_vid'), vid, 'a returning visitor got another visitor id');
+  }
+  await visitor.close();
+  const signup = await deliver(dev.base, '/webhooks/signup', 'customer.created', {
+    customer_id: 'cus_center_kim', email: 'pat.customer@example.com', visitor_id: vid, created_at: new Date().toISOString(),
+  });
+  assert.equal(signup.json?.partner_id, kim.partner_id, signup.text);
+
+  const list = await api('GET', '/partners/me/links', { token: kim.token });
+  const spring = list.json.links.find((l) => l.slug === 'spring');
+  assert.equal(spring.stats.clicks, 3, list.text);
+  assert.equal(spring.stats.unique_clicks, 1, list.text);
+  assert.equal(spring.stats.signups, 1, list.text);
+  assert.equal(list.json.sub_ids[0]?.sid, 'nl-spring', list.text);
+  const evidence = await api('GET', '/customers/cus_center_kim/attribution', { token: admin });
+  assert.equal(evidence.json.link_id, spring.link_id, evidence.text);
+  assert.equal(evidence.json.sid, 'nl-spring', evidence.text);
+
+  s = await open(kim.token);
+  try {
+    const { page, requested, errors } = s;
+    const links = page.getByRole('region', { name: 'Promo links and their numbers over the last 30 days' });
+    const row = links.getByRole('row', { name: /Spring newsletter/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allInnerTexts();
+    assert.deepEqual(cells.slice(1, 6), ['3', '1', '1', '100%', '0'], `row: ${cells.join(' | ')}`);
+    await links.getByRole('button', { name: 'Copy link: Spring newsletter' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+    await links.getByRole('button', { name: '30-day chart: Spring newsletter' }).click();
+    await page.getByRole('img', { name: /Spring newsletter: daily clicks and signups .*3 clicks and 1 signup in all/ }).waitFor({ timeout: 5000 }).catch(async (err) => {
+      throw new Error(`${err.message}\n${await page.locator('.linkchart').innerText()}`);
+    });
+    await page.getByRole('region', { name: 'Top sub-ids over the last 30 days' }).getByText('nl-spring').waitFor();
+    await expectAccessible(page, 'promo links');
+    await shoot(page, 'links');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV (last 30 days)' }).click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^date,link_id,name,url,sid,archived,clicks,unique_clicks,signups,customers\n/);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.match(csv, new RegExp(`\\n${today},${spring.link_id},Spring newsletter,${url},nl-spring,false,3,1,1,0\\n`));
+
+    // Archive it, then restore it.
+    await links.getByRole('button', { name: 'Archive link: Spring newsletter' }).click();
+    await page.getByRole('region', { name: 'Promo links and their numbers over the last 30 days' })
+      .getByRole('button', { name: 'Restore link: Spring newsletter' }).click();
+    await page.getByRole('region', { name: 'Promo links and their numbers over the last 30 days' })
+      .getByRole('button', { name: 'Archive link: Spring newsletter' }).waitFor();
+    assert.deepEqual(errors, []);
+    assertNoThirdParty(requested, [dev.base]);
+  } finally {
+    await s.context.close();
+  }
+
+  // The admin's numbers: the program per day and its top partners.
+  s = await open(admin);
+  try {
+    const { page, errors } = s;
+    await page.getByRole('navigation', { name: 'Partner Center sections' }).getByRole('button', { name: 'Numbers' }).click();
+    await page.getByRole('heading', { name: 'Program numbers' }).waitFor();
+    const top = page.getByRole('region', { name: 'Top partners by signups over the last 30 days' });
+    await top.getByRole('button', { name: `Open partner ${kim.code}` }).waitFor();
+    await expectAccessible(page, 'program numbers');
+    await shoot(page, 'admin-numbers');
+    await top.getByRole('button', { name: `Open partner ${kim.code}` }).click();
+    await page.getByRole('heading', { name: `Partner ${kim.code}` }).waitFor();
+    await page.getByRole('region', { name: 'Promo links and their numbers over the last 30 days' }).getByText('Spring newsletter').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await s.context.close();
+  }
+});

@@ -293,6 +293,7 @@ class PartnerkitCenter extends HTMLElement {
       ['partners', 'Partners', { name: 'partners' }],
       ['payouts', 'Payouts', { name: 'payouts' }],
       ['attribution', 'Attribution', { name: 'attribution' }],
+      ['numbers', 'Numbers', { name: 'numbers' }],
     ];
     const current = this.#route.name === 'partner' && this.#route.id !== 'me' ? 'partners' : this.#route.name;
     this.#nav.replaceChildren(h('ul', {}, items.map(([name, label, route]) => h('li', {},
@@ -314,6 +315,7 @@ class PartnerkitCenter extends HTMLElement {
       case 'partners': this.#show(this.#loading('Partners')); this.#guard(() => this.#partnersView(r)); break;
       case 'payouts': this.#show(this.#loading('Payouts')); this.#guard(() => this.#payoutsView(r)); break;
       case 'attribution': this.#guard(() => this.#attributionView(r)); break;
+      case 'numbers': this.#show(this.#loading('Program numbers')); this.#guard(() => this.#programView(r)); break;
       default: this.#show(this.#loading('Loading your Partner Center')); this.#guard(() => this.#partnerView(r.id));
     }
   }
@@ -329,15 +331,17 @@ class PartnerkitCenter extends HTMLElement {
       throw err;
     }
     const own = id === 'me';
-    const [activity, customers] = await Promise.all([
+    const [activity, customers, links] = await Promise.all([
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/activity`).catch((err) => err),
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/customers?limit=25`).catch((err) => err),
+      this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/links?limit=50`).catch((err) => err),
     ]);
     return [
       this.#linkSection(p, own),
       this.#statsSection(p, own),
       this.#chartSection(activity),
       own ? this.#inviteSection() : null,
+      this.#promoLinksSection(p, links, own),
       this.#earningsSection(p),
       this.#customersSection(p, customers),
     ].filter(Boolean);
@@ -793,7 +797,7 @@ class PartnerkitCenter extends HTMLElement {
     if (cands.length === 0) section.append(empty('No referral touched this customer.'));
     else {
       section.append(table('Evidence', ['Source', 'Partner', 'When', 'Outcome', 'Note'], cands.map((c) => [
-        SOURCE[c.source] || c.source, c.partner_id, dateTime(c.touched_at), OUTCOME[c.outcome] || c.outcome,
+        [SOURCE[c.source] || c.source, c.link_id ? `link ${c.link_id}` : null, c.sid ? `sid ${c.sid}` : null].filter(Boolean).join(' · '), c.partner_id, dateTime(c.touched_at), OUTCOME[c.outcome] || c.outcome,
         c.note ? `${c.note}${c.by ? ` (by ${c.by})` : ''}` : '—'])));
     }
     return section;
@@ -830,6 +834,214 @@ class PartnerkitCenter extends HTMLElement {
       h('h2', { id: 'override-title' }, 'Credit to another partner'),
       h('p', { class: 'muted' }, 'Payments from now on earn for the partner you choose. Lines already written stay as they are.'),
       form);
+  }
+
+  // ------------------------------------------------------------ promo links
+
+  // #promoLinksSection lists a partner's promo links with their numbers
+  // over the last 30 days, a form to create one, and per link a copy
+  // button, its 30-day chart and archive or restore.
+  #promoLinksSection(p, res, own) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'links-title' },
+      h('h2', { id: 'links-title' }, own ? 'Your promo links' : 'Promo links'),
+      h('p', { class: 'muted' }, 'Named links to any page, each with its own numbers. A sub-id (sid) tells your placements apart; ?sid= works on any link too.'));
+    section.append(this.#linkForm(p));
+    if (res instanceof Error) {
+      section.append(h('p', { class: 'error' }, `Links could not be loaded: ${res.message}`));
+      return section;
+    }
+    const chartBox = h('div', { class: 'linkchart', 'aria-live': 'polite' });
+    const pct = (r) => (r === null || r === undefined ? '—' : new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(r));
+    const row = (l) => {
+      const st = l.stats || {};
+      const copied = h('span', { class: 'copied', 'aria-hidden': 'true' });
+      const copy = h('button', {
+        type: 'button', class: 'secondary small', 'aria-label': `Copy link: ${l.name}`,
+        onclick: async () => {
+          try {
+            await navigator.clipboard.writeText(l.url);
+            copied.textContent = 'Copied';
+            this.#announce(`${l.name}: link copied to the clipboard.`);
+          } catch {
+            this.#announce('Copying is blocked here: select the link and copy it.');
+          }
+          setTimeout(() => { copied.textContent = ''; }, 4000);
+        },
+      }, 'Copy');
+      const chartButton = h('button', {
+        type: 'button', class: 'secondary small', 'aria-label': `30-day chart: ${l.name}`,
+        onclick: () => this.#linkChart(p, l, chartBox),
+      }, 'Chart');
+      // The code itself has its copy button at the top of the page.
+      const actions = l.link_id === 'default' ? [chartButton] : [copy, copied, chartButton, this.#archiveButton(p, l)];
+      return [
+        h('div', { class: 'linkcell' },
+          h('span', { class: 'linkname' }, l.name, l.archived ? h('span', { class: 'badge badge-carried_forward' }, 'Archived') : null),
+          // The code itself is shown, with its copy button, at the top.
+          l.link_id === 'default' ? h('span', { class: 'muted small' }, 'Your referral link, shown above') : h('code', { class: 'link small' }, l.url),
+          l.sid || l.to ? h('span', { class: 'muted small' }, [l.to ? `to ${l.to}` : null, l.sid ? `sid ${l.sid}` : null].filter(Boolean).join(' · ')) : null),
+        count(st.clicks), count(st.unique_clicks), count(st.signups), pct(st.signup_rate), count(st.customers), moneyList(st.earned),
+        h('div', { class: 'rowactions' }, actions)];
+    };
+    const rows = [res.default, ...res.links].map(row);
+    section.append(
+      h('h3', {}, 'Last 30 days'),
+      table('Promo links and their numbers over the last 30 days',
+        ['Link', 'Clicks', 'Unique clicks', 'Signups', 'Signups per unique click', 'Paying customers', 'Earned', 'Actions'], rows,
+        { numeric: [1, 2, 3, 4, 5] }),
+      h('p', { class: 'muted small' }, 'A visitor’s repeat clicks on one link within an hour count once as a unique click. Visitors who block cookies count as new each time.'),
+      chartBox);
+    if (res.links.length === 0) section.append(empty('No promo links yet.', 'Create one above for each place you share: a newsletter, a video, a profile.'));
+    if (res.sub_ids.length > 0) {
+      section.append(h('h3', {}, 'Top sub-ids'), table('Top sub-ids over the last 30 days', ['Sub-id', 'Signups', 'Paying customers', 'Earned'],
+        res.sub_ids.map((x) => [x.sid, count(x.signups), count(x.customers), moneyList(x.earned)]), { numeric: [1, 2] }));
+    }
+    const note = h('p', { class: 'muted', role: 'status' });
+    const csv = h('button', { type: 'button', class: 'secondary', onclick: () => this.#downloadLinksCSV(p, csv, note) }, 'Download CSV (last 30 days)');
+    section.append(h('div', { class: 'toolbar' }, csv, note));
+    return section;
+  }
+
+  #linkForm(p) {
+    const field = (id, label, hint, attrs) => h('div', { class: 'field' },
+      h('label', { for: id }, label), hint ? h('p', { id: `${id}-hint`, class: 'hint' }, hint) : null,
+      h('input', { id, name: id.slice(3), autocomplete: 'off', 'aria-describedby': hint ? `${id}-hint` : null, ...attrs }));
+    const msg = h('p', { class: 'error', role: 'alert', hidden: true });
+    const create = h('button', { type: 'submit' }, 'Create link');
+    const form = h('form', {
+      class: 'linkform', novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        msg.hidden = true;
+        const v = (name) => form.querySelector(`#ln-${name}`).value.trim();
+        if (!v('name')) {
+          msg.hidden = false;
+          msg.textContent = 'Give the link a name, such as “Newsletter”.';
+          form.querySelector('#ln-name').focus();
+          return;
+        }
+        const body = { name: v('name') };
+        for (const k of ['to', 'sid', 'slug']) if (v(k)) body[k] = v(k);
+        create.disabled = true;
+        try {
+          const l = await this.#api('POST', `/partners/${encodeURIComponent(p.partner_id)}/links`, { body });
+          this.#announce(`Link ${l.name} created: ${l.url}`);
+          this.#render();
+        } catch (err) {
+          msg.hidden = false;
+          msg.textContent = err.message;
+          create.disabled = false;
+        }
+      },
+    },
+    h('div', { class: 'formgrid' },
+      field('ln-name', 'Name', null, { required: true, maxlength: 100 }),
+      field('ln-to', 'Target page (optional)', 'A path like /pricing, or a full https address on the site.', { inputmode: 'url', maxlength: 2048, spellcheck: 'false' }),
+      field('ln-sid', 'Sub-id (optional)', 'Letters, digits, . _ and -.', { maxlength: 64, spellcheck: 'false' }),
+      field('ln-slug', 'Slug (optional)', 'The end of the link; made from the name when empty.', { maxlength: 48, spellcheck: 'false' })),
+    create, msg);
+    return h('details', { class: 'newlink' }, h('summary', {}, 'Create a promo link'), form);
+  }
+
+  #archiveButton(p, l) {
+    const b = h('button', {
+      type: 'button', class: 'secondary small', 'aria-label': `${l.archived ? 'Restore' : 'Archive'} link: ${l.name}`,
+      onclick: async () => {
+        b.disabled = true;
+        try {
+          await this.#api('PATCH', `/partners/${encodeURIComponent(p.partner_id)}/links/${encodeURIComponent(l.link_id)}`, { body: { archived: !l.archived } });
+          this.#announce(l.archived ? `Link ${l.name} restored.` : `Link ${l.name} archived: it still works, and its clicks now count for your referral link.`);
+          this.#render();
+        } catch (err) {
+          b.disabled = false;
+          this.#announce(err.message);
+        }
+      },
+    }, l.archived ? 'Restore' : 'Archive');
+    return b;
+  }
+
+  async #linkChart(p, l, box) {
+    box.replaceChildren(h('div', { class: 'skeleton' }));
+    try {
+      const res = await this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/links/${encodeURIComponent(l.link_id)}/activity`);
+      const clicks = res.days.reduce((n, d) => n + d.clicks, 0);
+      const signups = res.days.reduce((n, d) => n + d.signups, 0);
+      box.replaceChildren(h('h3', { tabindex: -1 }, `${l.name}: last 30 days`),
+        ...(clicks === 0 && signups === 0
+          ? [empty('No clicks on this link in the last 30 days.')]
+          : [h('ul', { class: 'legend' }, h('li', { class: 'lg-clicks' }, `Clicks: ${count(clicks)}`), h('li', { class: 'lg-signups' }, `Signups: ${count(signups)}`)),
+            chart(res.days, `${l.name}: daily clicks and signups over the last 30 days: ${counted(clicks, 'click', 'clicks')} and ${counted(signups, 'signup', 'signups')} in all.`),
+            h('details', {}, h('summary', {}, 'Show the numbers by day'),
+              table(`${l.name} by day`, ['Day', 'Clicks', 'Unique clicks', 'Signups', 'Paying customers', 'Earned'],
+                res.days.map((d) => [day(d.date), count(d.clicks), count(d.unique_clicks), count(d.signups), count(d.customers), moneyList(d.earned)]),
+                { numeric: [1, 2, 3, 4] }))]));
+      box.querySelector('h3').focus();
+    } catch (err) {
+      box.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The chart could not be loaded: ${err.message}`));
+    }
+  }
+
+  // #downloadLinksCSV saves a partner's links by day, following the CSV's
+  // Link: rel="next" pages.
+  async #downloadLinksCSV(p, button, note) {
+    button.disabled = true;
+    note.textContent = 'Preparing the CSV…';
+    try {
+      let path = `/partners/${encodeURIComponent(p.partner_id)}/links?limit=100`;
+      let text = '';
+      for (let page = 0; path && page < 100; page++) {
+        const res = await this.#api('GET', path, { accept: 'text/csv', raw: true });
+        const body = await res.text();
+        text += page === 0 ? body : body.slice(body.indexOf('\n') + 1);
+        const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('Link') || '');
+        path = next ? new URL(next[1], API).pathname.replace(new URL(API).pathname, '/') + new URL(next[1], API).search : '';
+      }
+      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+      const a = h('a', { href: url, download: `links-${p.code}.csv`, hidden: true });
+      this.#root.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      note.textContent = `Downloaded links-${p.code}.csv.`;
+    } catch (err) {
+      note.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ program numbers
+
+  async #programView() {
+    const res = await this.#api('GET', '/program/numbers');
+    const section = h('section', { class: 'card', 'aria-labelledby': 'program-title' },
+      h('h1', { id: 'program-title', tabindex: -1 }, 'Program numbers'),
+      h('p', { class: 'muted' }, `The whole program over the last 30 days, ${day(res.from)} to ${day(res.to)}.`));
+    const item = (label, value) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
+    section.append(h('dl', { class: 'stats' },
+      item('Signups', count(res.signups)), item('New paying customers', count(res.customers)), item('Earned by partners', moneyList(res.earned))));
+    const days = res.days.map((d) => ({ date: d.date, clicks: d.customers, signups: d.signups }));
+    if (res.signups === 0 && res.customers === 0) section.append(h('div', { class: 'chart-empty' }, empty('No signups in the last 30 days.')));
+    else {
+      section.append(
+        h('ul', { class: 'legend' }, h('li', { class: 'lg-clicks' }, `New paying customers: ${count(res.customers)}`), h('li', { class: 'lg-signups' }, `Signups: ${count(res.signups)}`)),
+        chart(days, `Daily signups and new paying customers over the last 30 days: ${counted(res.signups, 'signup', 'signups')} and ${counted(res.customers, 'paying customer', 'paying customers')} in all.`),
+        h('details', {}, h('summary', {}, 'Show the numbers by day'),
+          table('Program numbers by day', ['Day', 'Signups', 'New paying customers', 'Earned'],
+            res.days.map((d) => [day(d.date), count(d.signups), count(d.customers), moneyList(d.earned)]), { numeric: [1, 2] })));
+    }
+    const top = h('section', { class: 'card', 'aria-labelledby': 'top-title' }, h('h2', { id: 'top-title' }, 'Top partners'));
+    if (res.top_partners.length === 0) top.append(empty('No partner brought a signup in the last 30 days.'));
+    else {
+      const pct = (r) => (r === null || r === undefined ? '—' : new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(r));
+      top.append(table('Top partners by signups over the last 30 days', ['Partner', 'Clicks', 'Signups', 'Signups per click', 'Paying customers', 'Earned'],
+        res.top_partners.map((t) => [
+          h('button', { type: 'button', class: 'linklike', 'aria-label': `Open partner ${t.code}`, onclick: () => this.#go({ name: 'partner', id: t.partner_id }) }, t.code),
+          count(t.clicks), count(t.signups), pct(t.signup_rate), count(t.customers), moneyList(t.earned)]), { numeric: [1, 2, 3, 4] }));
+    }
+    top.append(h('p', { class: 'muted small' }, 'Clicks are counted per partner; the program’s total clicks are in the redirect’s Clicks metric.'));
+    return [section, top];
   }
 }
 
