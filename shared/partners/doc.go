@@ -1,4 +1,6 @@
 // Package partners is the partner API of contract section 6: enrollment
 // (POST /partners), profiles with stats (GET /partners/{id|me}) and
-// suspension by an admin (PATCH /partners/{id}).
+// suspension by an admin (PATCH /partners/{id}), and the routes of the
+// Partner Center: promo links with their numbers (/partners/{id}/links)
+// and the program's numbers for admins (GET /program/numbers).
 package partners

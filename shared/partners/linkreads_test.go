@@ -29,15 +29,18 @@ func TestLinkReadsAreBounded(t *testing.T) {
 			if r := linkCall(t, h, "POST /partners/{id}/links", sub, false, map[string]string{"id": "me"}, fmt.Sprintf(`{"name":"Link %d"}`, i), nil, "", &l); r.StatusCode != 201 {
 				t.Fatalf("link: %d %s", r.StatusCode, r.Body)
 			}
+			// Enough clicks that every shard has some (random shards: a
+			// shard missing would read nothing on DynamoDB Local).
+			perDay := max(4, 40/days)
 			for d := range days {
-				for range 4 { // both shards of the link, most likely
+				for range perDay {
 					if err := st.CountClick(ctx, dynamo.Click{PartnerID: id, LinkID: l.LinkID, Unique: true, At: testNow.AddDate(0, 0, -d)}); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
 		}
-		for i := range dynamo.ClickShards * 2 {
+		for i := range dynamo.ClickShards * 12 {
 			if err := st.RecordClick(ctx, id, testNow.AddDate(0, 0, -(i%days))); err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +61,7 @@ func TestLinkReadsAreBounded(t *testing.T) {
 	}
 	none, ten, fifty := measure("none", "GET /partners/{id}", nil), measure("ten", "GET /partners/{id}", nil), measure("fifty", "GET /partners/{id}", nil)
 	t.Logf("profile: %.1f read units with no link, %.1f with 10, %.1f with 50", none, ten, fifty)
-	if fifty > none+float64(referral.MaxActiveLinks*dynamo.LinkShards)*0.5+1 {
+	if fifty > none+float64(referral.MaxActiveLinks*dynamo.LinkShards)*0.5+5 {
 		t.Errorf("profile with 50 links read %.1f units, want at most half a unit more per link shard than %.1f", fifty, none)
 	}
 	short, long := measure("short", "GET /partners/{id}/links", nil), measure("long", "GET /partners/{id}/links", nil)
