@@ -211,7 +211,7 @@ func TestInterruptedRunMatchesCleanRun(t *testing.T) {
 	if _, err := r.Run(ctx, "2026-10"); !errors.Is(err, accrual.ErrIncomplete) {
 		t.Fatalf("bounded run: err = %v, want ErrIncomplete", err)
 	}
-	if info, _ := bst.PeriodState(ctx, "2026-10"); info.State != dynamo.PeriodClosing {
+	if info, _ := bst.PeriodState(ctx, "2026-10"); info.State != ledger.PeriodClosing {
 		t.Errorf("after the interruption the period is %q, want closing", info.State)
 	}
 	got, err := runner(bst, nov2, 0).Run(ctx, "2026-10")

@@ -151,7 +151,7 @@ func bucket(at time.Time, floor string) string {
 // record makes sure the next close sweeps bucket: the ledger keeps the
 // earliest bucket that may hold open lines, and only a line earlier than
 // all before it moves that mark.
-func (h *Handler) record(ctx context.Context, lg dynamo.Ledger, bucket string) error {
+func (h *Handler) record(ctx context.Context, lg ledger.State, bucket string) error {
 	if lg.Low != "" && lg.Low <= bucket {
 		return nil
 	}

@@ -91,7 +91,7 @@ type BillingLookup struct {
 	Payment  *Payment
 	Refund   *Refund
 	Customer *Customer
-	Ledger   Ledger
+	Ledger   ledger.State
 }
 
 const billingEndpoint = "billing"

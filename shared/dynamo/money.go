@@ -153,7 +153,7 @@ func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time
 // payableMarker lists a payable statement in its partner's partition
 // until it is paid, so the partner's payable total reads only unpaid
 // statements.
-func payableMarker(stmt Statement) map[string]types.AttributeValue {
+func payableMarker(stmt ledger.Statement) map[string]types.AttributeValue {
 	item := key(partnerPK(stmt.PartnerID), payablePrefix+stmt.Period+"#"+stmt.Currency)
 	item["currency"] = s(stmt.Currency)
 	item["total"] = i64(stmt.Total())
@@ -181,7 +181,7 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 	var (
 		wg                 sync.WaitGroup
 		countsErr, moreErr error
-		lg                 Ledger
+		lg                 ledger.State
 	)
 	wg.Add(2)
 	go func() {
@@ -249,7 +249,7 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 
 // pendingFrom sums a partner's open pending buckets: from the ledger's
 // lowest open bucket to the month after now.
-func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg Ledger, now time.Time) (map[string]int64, error) {
+func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	if lg.Low == "" {
 		return out, nil // no line was ever written
