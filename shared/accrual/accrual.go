@@ -11,6 +11,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/payments"
 )
 
 // Store is what the run needs of the store.
@@ -19,9 +20,9 @@ type Store interface {
 	LedgerState(ctx context.Context) (ledger.State, error)
 	BeginClose(ctx context.Context, period, from string, now time.Time) (string, error)
 	PendingPayments(ctx context.Context, periods []string) ([]dynamo.PendingPayment, error)
-	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
-	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
-	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
+	PaymentWithCustomer(ctx context.Context, paymentID string) (payments.Payment, *payments.Customer, error)
+	ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
+	TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error
 	ShardSummary(ctx context.Context, period string, shard int) (ledger.Summary, bool, error)
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
@@ -169,19 +170,12 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 			if err != nil {
 				return err
 			}
-			if p.State != dynamo.PaymentPending {
+			if p.State != payments.PaymentPending {
 				break // decided by an earlier, interrupted run
 			}
 			prev := p.Version
 			p.Version++
-			var lines []ledger.Line
-			if c != nil && c.Decision.Attributed && ledger.Earns(c.CreatedAt, time.UnixMilli(p.PaidAt), r.Months) {
-				p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
-				p.Commission = ledger.Commission(p.Amount, r.BPS)
-				lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, r.BPS, p.Refunds)
-			} else {
-				p.State = dynamo.PaymentUnattributed
-			}
+			lines := p.Decide(c, r.BPS, r.Months)
 			err = r.Store.ResolvePending(ctx, p, prev, lines, pp.Period, bucket)
 			if err == nil {
 				if c != nil {

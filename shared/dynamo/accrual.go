@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/payments"
 )
 
 func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
@@ -170,21 +171,21 @@ func (st *Store) PendingPayments(ctx context.Context, periods []string) ([]Pendi
 }
 
 // PaymentWithCustomer reads a payment and its customer's attribution.
-func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Payment, *Customer, error) {
+func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (payments.Payment, *payments.Customer, error) {
 	item, err := st.get(ctx, "PAYMENT#"+paymentID, "PAYMENT", true)
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	p, err := paymentFrom(item)
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	citem, err := st.get(ctx, "CUSTOMER#"+p.CustomerID, "ATTRIBUTION", true)
 	if errors.Is(err, ErrNotFound) {
 		return p, nil, nil
 	}
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	c, err := customerFrom(citem)
 	return p, &c, err
@@ -194,12 +195,12 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Pay
 // with its lines in the closing period's bucket, and drops its pending
 // marker, in one transaction. A payment already decided (by an earlier,
 // interrupted run) is left alone.
-func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
+func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: st.table, Item: paymentItem(p),
 			ConditionExpression:       aws.String("#v = :v AND #state = :pending"),
 			ExpressionAttributeNames:  map[string]string{"#v": "version", "#state": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(PaymentPending)}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(payments.PaymentPending)}}},
 		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(pendingPeriod, p.ID), p.ID)}},
 	}
 	for _, l := range lines {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/payments"
 )
 
 // A partner's money stats are kept as running totals in the partner's own
@@ -88,7 +89,7 @@ func (st *Store) pendingAdds(lines []ledger.Line, bucket string) []types.Transac
 // count of paying customers sums the last 36 day buckets. It only moves
 // forward; a concurrent payment of the same customer makes it read the
 // customer again.
-func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time) error {
+func (st *Store) TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error {
 	for attempt := 0; ; attempt++ {
 		if !c.Decision.Attributed || (!c.LastPaidAt.IsZero() && !c.LastPaidAt.Before(paidAt)) {
 			return nil
