@@ -11,6 +11,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/payments"
 )
 
@@ -27,7 +28,7 @@ type Store interface {
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
 	StartShard(ctx context.Context, period string, shard int) (bool, error)
-	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
+	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
 	WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (int, error)
 	MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error
 	FinishClose(ctx context.Context, period, from, lowRead string, sum ledger.Summary, now time.Time) error
@@ -311,7 +312,7 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	}
 	suspended := map[string]bool{}
 	for id, p := range profiles {
-		suspended[id] = p.Status == dynamo.StatusSuspended
+		suspended[id] = p.Status == partner.StatusSuspended
 	}
 	stmts, sum := ledger.Statements(period, totals, carried, r.MinPayout, suspended)
 	for i := range stmts {

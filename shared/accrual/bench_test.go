@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/partner"
 )
 
 // memStore serves a period's lines from memory, so the benchmark measures
@@ -35,8 +36,8 @@ func (m *memStore) WriteStatements(context.Context, []ledger.Statement, bool) (i
 	return 0, nil
 }
 func (m *memStore) StartShard(context.Context, string, int) (bool, error) { return false, nil }
-func (m *memStore) Partners(context.Context, []string) (map[string]dynamo.Partner, error) {
-	return map[string]dynamo.Partner{}, nil
+func (m *memStore) Partners(context.Context, []string) (map[string]partner.Partner, error) {
+	return map[string]partner.Partner{}, nil
 }
 func (m *memStore) MarkShardDone(context.Context, string, int, ledger.Summary) error { return nil }
 func (m *memStore) ShardSummary(context.Context, string, int) (ledger.Summary, bool, error) {

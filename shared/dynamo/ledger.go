@@ -33,8 +33,6 @@ func PartnerShard(partnerID string) int {
 
 func shardText(s int) string { return fmt.Sprintf("%02d", s) }
 
-func linesPK(period string, shard int) string { return "LINES#" + period + "#" + shardText(shard) }
-
 func lineItem(l ledger.Line, period string) map[string]types.AttributeValue {
 	item := key(linesPK(period, PartnerShard(l.PartnerID)), l.PartnerID+"#"+l.ID)
 	item["line_id"] = s(l.ID)
@@ -83,8 +81,6 @@ func (st *Store) periodOpen(period string) types.TransactWriteItem {
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 	}}
 }
-
-var ledgerKey = key("LEDGER", "LEDGER")
 
 func ledgerFrom(item map[string]types.AttributeValue) ledger.State {
 	return ledger.State{LastClosed: str(item, "last_closed"), Low: str(item, "low"), Closing: str(item, "closing")}

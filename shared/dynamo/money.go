@@ -39,8 +39,6 @@ const (
 	paidPrefix    = "paid_"
 )
 
-func partnerPK(id string) string { return "PARTNER#" + id }
-
 // PayingWindowDays is how many UTC days of payments make a customer count
 // as paying: the day of the payment and the 35 days after it.
 const PayingWindowDays = 35

@@ -14,10 +14,6 @@ import (
 	"partnerkit/shared/payments"
 )
 
-func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
-	return key("STMTS#"+period+"#"+shardText(PartnerShard(partnerID)), partnerID+"#"+currency)
-}
-
 func statementItem(st ledger.Statement) map[string]types.AttributeValue {
 	item := statementKey(st.Period, st.Currency, st.PartnerID)
 	item["statement_id"] = s(st.ID)
@@ -265,8 +261,6 @@ func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[s
 	})
 	return out, err
 }
-
-func carryPK(period string, shard int) string { return "CARRY#" + period + "#" + shardText(shard) }
 
 // WriteStatements writes a shard's statements, the balance of each one
 // that carries (carried_forward or on_hold) for the next period, and a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -39,9 +38,6 @@ type BillingLookup struct {
 }
 
 const billingEndpoint = "billing"
-
-func paymentKey(id string) map[string]types.AttributeValue { return key("PAYMENT#"+id, "PAYMENT") }
-func refundKey(id string) map[string]types.AttributeValue  { return key("REFUND#"+id, "REFUND") }
 
 // LookupBilling reads the delivery's earlier response, the payment, the
 // refund, the customer and the last closed period in one batch.
@@ -222,15 +218,6 @@ func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]payments.
 	return out, nil
 }
 
-// PendingShards spreads payments awaiting attribution over partitions.
-const PendingShards = 8
-
-func pendingPK(period, paymentID string) string {
-	h := fnv.New32a()
-	h.Write([]byte(paymentID))
-	return "PENDING#" + period + "#" + shardText(int(h.Sum32()%PendingShards))
-}
-
 // PaymentWrite is everything recording one payment writes, at once.
 type PaymentWrite struct {
 	Payment  payments.Payment // as it will be stored
@@ -271,8 +258,6 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 	}
 	return st.transactBilling(ctx, items, w.Response)
 }
-
-func heldSK(r payments.Refund) string { return fmt.Sprintf("%013d#%s", r.ArrivedAt, r.ID) }
 
 // RefundWrite is everything recording one refund writes, at once.
 type RefundWrite struct {
