@@ -11,6 +11,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/samtemplate"
 )
 
@@ -23,7 +24,7 @@ func TestRedirectBootstrap(t *testing.T) {
 	b := dynamotest.DynamoDBLocal(t)
 	ctx := context.Background()
 	st := dynamo.New(b.Client, b.Table)
-	p := dynamo.Partner{ID: "pt_bootstrap", Code: "abcd2345", Subject: "u-boot", Status: dynamo.StatusActive, CreatedAt: time.Now()}
+	p := partner.Partner{ID: "pt_bootstrap", Code: "abcd2345", Subject: "u-boot", Status: partner.StatusActive, CreatedAt: time.Now()}
 	if _, _, err := st.CreatePartner(ctx, p); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"partnerkit/shared/httpapi"
+	"partnerkit/shared/fault"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
@@ -46,7 +46,7 @@ type data struct {
 }
 
 func invalid(format string, args ...any) error {
-	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
+	return fault.Invalid(format, args...)
 }
 
 // Decode parses and checks a billing webhook body received at now.

@@ -16,18 +16,19 @@ import (
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/payments"
 	"partnerkit/shared/webhook"
 )
 
 // Store is what the billing webhook needs of the store.
 type Store interface {
 	LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
-	HeldRefunds(ctx context.Context, paymentID string) ([]dynamo.Refund, error)
+	HeldRefunds(ctx context.Context, paymentID string) ([]payments.Refund, error)
 	RecordPayment(ctx context.Context, w dynamo.PaymentWrite) (dynamo.WebhookResponse, error)
 	RecordRefund(ctx context.Context, w dynamo.RefundWrite) (dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
-	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
+	TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error
 	LowerLow(ctx context.Context, bucket string) error
 }
 
@@ -151,7 +152,7 @@ func bucket(at time.Time, floor string) string {
 // record makes sure the next close sweeps bucket: the ledger keeps the
 // earliest bucket that may hold open lines, and only a line earlier than
 // all before it moves that mark.
-func (h *Handler) record(ctx context.Context, lg dynamo.Ledger, bucket string) error {
+func (h *Handler) record(ctx context.Context, lg ledger.State, bucket string) error {
 	if lg.Low != "" && lg.Low <= bucket {
 		return nil
 	}
@@ -172,13 +173,13 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		return *lk.Replay, nil
 	}
 	prev := lk.Payment
-	if prev != nil && prev.State != dynamo.PaymentAwaiting {
+	if prev != nil && prev.State != payments.PaymentAwaiting {
 		if prev.CustomerID != ev.CustomerID || prev.Amount != ev.Amount || prev.Currency != ev.Currency || prev.PaidAt != ev.At.UnixMilli() {
 			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Payment %q was already recorded with different data.", ev.PaymentID)
 		}
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
 	}
-	p := dynamo.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
+	p := payments.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
 	w := dynamo.PaymentWrite{Previous: prev, Response: resp, Now: h.Now()}
 
 	// Refunds that arrived before the payment apply now, in arrival
@@ -189,40 +190,23 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		if err != nil {
 			return dynamo.WebhookResponse{}, err
 		}
-		for _, r := range held {
-			if p.Refunded+r.Amount <= p.Amount {
-				r.State = dynamo.RefundApplied
-				p.Refunded += r.Amount
-				p.Refunds = append(p.Refunds, ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
-			} else {
-				r.State = dynamo.RefundRejected
-			}
-			w.Held = append(w.Held, r)
-		}
+		w.Held = p.ApplyHeld(held)
 	}
 
 	floor = openFloor(lk.Ledger.LastClosed, floor)
 	own := ledger.PeriodOf(ev.At).String()
-	switch c := lk.Customer; {
-	case c == nil && own >= floor:
+	if lk.Customer == nil && own >= floor {
 		// No signup yet: it may still come before this payment's period
 		// closes, which decides then.
-		p.State = dynamo.PaymentPending
-	case c == nil || !c.Decision.Attributed:
-		p.State = dynamo.PaymentUnattributed
-	case !ledger.Earns(c.CreatedAt, ev.At, h.Months):
-		p.State = dynamo.PaymentUnattributed
-	default:
-		p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
-		p.Commission = ledger.Commission(p.Amount, h.BPS)
-		w.Lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, h.BPS, p.Refunds)
+		p.State = payments.PaymentPending
+	} else if w.Lines = p.Decide(lk.Customer, h.BPS, h.Months); p.State == payments.PaymentAttributed {
 		w.Bucket = bucket(ev.At, floor)
 	}
 	w.Payment = p
 	switch {
 	case len(w.Lines) > 0:
 		err = h.record(ctx, lk.Ledger, w.Bucket)
-	case p.State == dynamo.PaymentPending:
+	case p.State == payments.PaymentPending:
 		err = h.record(ctx, lk.Ledger, own)
 	}
 	if err != nil {
@@ -230,7 +214,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	}
 	out, err := h.Store.RecordPayment(ctx, w)
 	if errors.Is(err, dynamo.ErrPeriodClosing) {
-		if p.State == dynamo.PaymentPending {
+		if p.State == payments.PaymentPending {
 			return out, closingAfter(own)
 		}
 		return out, closingAfter(w.Bucket)
@@ -238,7 +222,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	if err != nil {
 		return out, err
 	}
-	if p.State == dynamo.PaymentAttributed {
+	if p.State == payments.PaymentAttributed {
 		metrics.Count(metrics.CommissionsRecorded, 1)
 		// Best effort: the count of paying customers is a statistic.
 		if err := h.Store.TouchCustomer(ctx, *lk.Customer, ev.At); err != nil {
@@ -263,11 +247,11 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
 	}
 	now := h.Now()
-	r := dynamo.Refund{ID: ev.RefundID, PaymentID: ev.PaymentID, Amount: ev.Amount, RefundedAt: ev.At.UnixMilli(), ArrivedAt: now.UnixMilli()}
+	r := payments.Refund{ID: ev.RefundID, PaymentID: ev.PaymentID, Amount: ev.Amount, RefundedAt: ev.At.UnixMilli(), ArrivedAt: now.UnixMilli()}
 	w := dynamo.RefundWrite{Refund: r, Previous: lk.Payment, Response: resp, Now: now}
-	if lk.Payment == nil || lk.Payment.State == dynamo.PaymentAwaiting {
+	if lk.Payment == nil || lk.Payment.State == payments.PaymentAwaiting {
 		// The payment has not arrived: hold the refund until it does.
-		w.Refund.State = dynamo.RefundHeld
+		w.Refund.State = payments.RefundHeld
 		out, err := h.Store.RecordRefund(ctx, w)
 		if err == nil {
 			metrics.Count(metrics.RefundsRecorded, 1)
@@ -289,11 +273,11 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
 			"Refunds of payment %q would add up to %d, more than its amount %d.", ev.PaymentID, p.Refunded+ev.Amount, p.Amount)
 	}
-	w.Refund.State = dynamo.RefundApplied
+	w.Refund.State = payments.RefundApplied
 	p.Refunded += ev.Amount
 	p.Refunds = append(append([]ledger.RefundEvent(nil), p.Refunds...), ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
 	p.Version++
-	if p.State == dynamo.PaymentAttributed {
+	if p.State == payments.PaymentAttributed {
 		rev := ledger.Reversal(p.Commission, p.Amount, p.Refunded, p.Reversed)
 		p.Reversed += rev
 		if line, ok := ledger.ReversalLine(p.Event(), p.PartnerID, p.Refunds[len(p.Refunds)-1], rev); ok {

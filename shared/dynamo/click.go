@@ -84,10 +84,6 @@ func (st *Store) Counts(ctx context.Context, partnerID string) (Counts, error) {
 	return c, nil
 }
 
-func statsKey(partnerID string) map[string]types.AttributeValue {
-	return key("PARTNER#"+partnerID, "STATS")
-}
-
 // num reads a number attribute; a missing one is 0.
 func num(item map[string]types.AttributeValue, name string) (int64, error) {
 	v, ok := item[name].(*types.AttributeValueMemberN)

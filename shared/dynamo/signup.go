@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/partner"
+
 	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/emailaddr"
@@ -28,7 +30,7 @@ type SignupLookup struct {
 	Existing *attribution.Decision // the customer is already attributed
 	Click    *PartnerTouch         // the visitor's first click (partner, time)
 	Invite   *PartnerTouch         // the first invite to the customer's email
-	Code     *CodeOwner            // owner of the typed referral code
+	Code     *partner.CodeOwner    // owner of the typed referral code
 }
 
 // SignupKeys names what LookupSignup reads; empty fields are skipped.
@@ -41,14 +43,6 @@ type SignupKeys struct {
 }
 
 const signupEndpoint = "signup"
-
-func inviteKey(emailHash string) map[string]types.AttributeValue {
-	return key("INVITE#"+emailHash, "TOUCH")
-}
-
-func customerKey(id string) map[string]types.AttributeValue {
-	return key("CUSTOMER#"+id, "ATTRIBUTION")
-}
 
 // LookupSignup reads, in one consistent batch, the webhook's earlier
 // response, the customer's attribution, the visitor's first click, the
@@ -92,7 +86,7 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 		}
 	}
 	if item, ok := items["CODE#"+k.Code+"|CODE"]; ok {
-		lk.Code = &CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == StatusActive}
+		lk.Code = &partner.CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == partner.StatusActive}
 	}
 	return lk, nil
 }
@@ -268,8 +262,6 @@ func attributedTo(d attribution.Decision, signupAt time.Time) map[string]types.A
 		"gsi1sk":        s(timeText(at) + "#" + d.CustomerID),
 	}
 }
-
-func customersPK(partnerID string) string { return "PARTNER#" + partnerID + "#CUSTOMERS" }
 
 func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, error) {
 	d := attribution.Decision{

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"partnerkit/shared/dynamo"
+	"partnerkit/shared/partner"
 )
 
 // Cache lifetimes: a code's owner changes only on suspension, so a minute
@@ -17,7 +17,7 @@ const (
 )
 
 type cacheEntry struct {
-	owner dynamo.CodeOwner // zero for a code nobody owns
+	owner partner.CodeOwner // zero for a code nobody owns
 	until time.Time
 }
 
@@ -44,7 +44,7 @@ func (c *codeCache) get(code string, now time.Time) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *codeCache) put(code string, owner dynamo.CodeOwner, now time.Time) {
+func (c *codeCache) put(code string, owner partner.CodeOwner, now time.Time) {
 	ttl := c.ttl
 	if owner.PartnerID == "" {
 		ttl = c.unknownTTL

@@ -10,12 +10,13 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
 // Store is what the redirect needs of the store.
 type Store interface {
-	CodeOwner(ctx context.Context, code string) (dynamo.CodeOwner, error)
+	CodeOwner(ctx context.Context, code string) (partner.CodeOwner, error)
 	RecordClick(ctx context.Context, partnerID string, at time.Time) error
 	RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (referral.Touch, bool, error)
 }
@@ -139,17 +140,17 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 
 // owner looks a code up through the cache. A code nobody owns comes back
 // as a zero CodeOwner.
-func (h *Handler) owner(ctx context.Context, code string, now time.Time) (dynamo.CodeOwner, error) {
+func (h *Handler) owner(ctx context.Context, code string, now time.Time) (partner.CodeOwner, error) {
 	if e, ok := h.cache.get(code, now); ok {
 		return e.owner, nil
 	}
 	owner, err := h.store.CodeOwner(ctx, code)
 	switch {
 	case errors.Is(err, dynamo.ErrNotFound):
-		h.cache.put(code, dynamo.CodeOwner{}, now)
-		return dynamo.CodeOwner{}, nil
+		h.cache.put(code, partner.CodeOwner{}, now)
+		return partner.CodeOwner{}, nil
 	case err != nil:
-		return dynamo.CodeOwner{}, err
+		return partner.CodeOwner{}, err
 	}
 	h.cache.put(code, owner, now)
 	return owner, nil

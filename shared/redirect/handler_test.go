@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -25,7 +26,7 @@ import (
 // tested against DynamoDB Local in package dynamo.
 type fakeStore struct {
 	mu      sync.Mutex
-	owners  map[string]dynamo.CodeOwner
+	owners  map[string]partner.CodeOwner
 	clicks  map[string]int
 	touches map[string]referral.Touch
 	lookups int
@@ -34,7 +35,7 @@ type fakeStore struct {
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		owners: map[string]dynamo.CodeOwner{
+		owners: map[string]partner.CodeOwner{
 			"abcd2345": {PartnerID: "pt_a", Active: true},
 			"bbbb2345": {PartnerID: "pt_b", Active: true},
 			"sus-code": {PartnerID: "pt_s", Active: false},
@@ -44,16 +45,16 @@ func newFakeStore() *fakeStore {
 	}
 }
 
-func (f *fakeStore) CodeOwner(_ context.Context, code string) (dynamo.CodeOwner, error) {
+func (f *fakeStore) CodeOwner(_ context.Context, code string) (partner.CodeOwner, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lookups++
 	if f.fail != nil {
-		return dynamo.CodeOwner{}, f.fail
+		return partner.CodeOwner{}, f.fail
 	}
 	o, ok := f.owners[code]
 	if !ok {
-		return dynamo.CodeOwner{}, dynamo.ErrNotFound
+		return partner.CodeOwner{}, dynamo.ErrNotFound
 	}
 	return o, nil
 }
@@ -269,8 +270,8 @@ func BenchmarkRedirectMetrics(b *testing.B) {
 // the handler, not a map that grows with b.N.
 type nopStore struct{}
 
-func (nopStore) CodeOwner(context.Context, string) (dynamo.CodeOwner, error) {
-	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, nil
+func (nopStore) CodeOwner(context.Context, string) (partner.CodeOwner, error) {
+	return partner.CodeOwner{PartnerID: "pt_a", Active: true}, nil
 }
 func (nopStore) RecordClick(context.Context, string, time.Time) error { return nil }
 func (nopStore) RecordFirstTouch(_ context.Context, t referral.Touch, _ time.Duration) (referral.Touch, bool, error) {

@@ -8,6 +8,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 )
 
 // TestRequestsPerRedirect counts the DynamoDB requests of a redirect on a
@@ -19,7 +20,7 @@ func TestRequestsPerRedirect(t *testing.T) {
 		ctx := context.Background()
 		api := dynamotest.NewCounter(b.Client)
 		st := dynamo.New(api, b.Table)
-		if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: time.Now()}); err != nil {
+		if _, _, err := st.CreatePartner(ctx, partner.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: partner.StatusActive, CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		api.Take()

@@ -17,13 +17,14 @@ import (
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/webhook"
 )
 
 // Store is what the signup webhook needs of the store.
 type Store interface {
 	LookupSignup(ctx context.Context, k dynamo.SignupKeys) (dynamo.SignupLookup, error)
-	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
+	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
 	SaveAttribution(ctx context.Context, d attribution.Decision, s attribution.Signup, emailHash string, resp dynamo.WebhookResponse, now time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
@@ -144,7 +145,7 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 		for i := range touches {
 			p := partners[touches[i].PartnerID]
 			touches[i].PartnerEmail, _ = emailaddr.Normalize(p.Email)
-			touches[i].Suspended = p.Status == dynamo.StatusSuspended
+			touches[i].Suspended = p.Status == partner.StatusSuspended
 		}
 	}
 	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}
