@@ -123,11 +123,12 @@ else
     name="${t#* }"
     echo "fuzz ./$dir $name"
     corpus="$dir/testdata/fuzz/$name"
-    before="$(ls "$corpus" 2>/dev/null | wc -l)"
+    count_corpus() { { ls "$corpus" 2>/dev/null || true; } | wc -l; }
+    before="$(count_corpus)"
     if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "./$dir"; then
       # A failing input is saved to the corpus. Without one, the engine
       # itself gave up (a worker slow to stop on a loaded machine): once more.
-      if [[ "$(ls "$corpus" 2>/dev/null | wc -l)" != "$before" ]]; then
+      if [[ "$(count_corpus)" != "$before" ]]; then
         fail "fuzz target $name in ./$dir failed (the failing input is saved under ./$corpus)"
       fi
       echo "fuzz $name stopped without a failing input; running it again"
