@@ -22,7 +22,7 @@ import (
 
 // Store is what the billing webhook needs of the store.
 type Store interface {
-	LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
+	LookupBillingFor(ctx context.Context, endpoint, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
 	HeldRefunds(ctx context.Context, paymentID string) ([]payments.Refund, error)
 	RecordPayment(ctx context.Context, w dynamo.PaymentWrite) (dynamo.WebhookResponse, error)
 	RecordRefund(ctx context.Context, w dynamo.RefundWrite) (dynamo.WebhookResponse, error)
@@ -79,11 +79,37 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		}
 		return dynamo.WebhookResponse{}, err
 	}
+	rec := Recorder{Store: h.Store, BPS: h.BPS, Months: h.Months, Now: h.Now, Log: h.Log}
+	w, err := rec.Record(ctx, dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash}, ev)
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	return replay(id, hash, w, nil)
+}
+
+// Recorder turns a checked payment or refund into its records and ledger
+// lines: the one path of every webhook that reports payments (this one
+// and Stripe's), so they earn alike. It is safe for concurrent use.
+type Recorder struct {
+	Store Store
+	// BPS is COMMISSION_BPS; Months is COMMISSION_MONTHS (0: no limit).
+	BPS    int
+	Months int
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Record records ev once and returns the response kept for the delivery
+// that key names (its Endpoint, ID and BodyHash): that delivery's first
+// response if it was handled before, else {"payment_id","recorded":true}.
+// Writes lost to concurrent ones are retried within ctx.
+func (h *Recorder) Record(ctx context.Context, key dynamo.WebhookResponse, ev Event) (dynamo.WebhookResponse, error) {
 	out, err := json.Marshal(Recorded{PaymentID: ev.PaymentID, RefundID: ev.RefundID, Recorded: true})
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
-	resp := dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash, Status: http.StatusOK, Body: string(out)}
+	resp := key
+	resp.Status, resp.Body = http.StatusOK, string(out)
 	// floor is the earliest period a new line may go to; it rises when a
 	// write finds its period closing.
 	floor := ""
@@ -97,7 +123,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		var closing periodClosing
 		switch {
 		case err == nil, errors.Is(err, dynamo.ErrWebhookReplayed):
-			return replay(id, hash, w, nil)
+			return w, nil
 		case errors.As(err, &closing):
 			floor = closing.next
 		case errors.Is(err, dynamo.ErrPaymentChanged):
@@ -152,7 +178,7 @@ func bucket(at time.Time, floor string) string {
 // record makes sure the next close sweeps bucket: the ledger keeps the
 // earliest bucket that may hold open lines, and only a line earlier than
 // all before it moves that mark.
-func (h *Handler) record(ctx context.Context, lg ledger.State, bucket string) error {
+func (h *Recorder) record(ctx context.Context, lg ledger.State, bucket string) error {
 	if lg.Low != "" && lg.Low <= bucket {
 		return nil
 	}
@@ -164,8 +190,8 @@ func closingAfter(period string) periodClosing {
 	return periodClosing{next: p.Next().String()}
 }
 
-func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
-	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, "", ev.CustomerID)
+func (h *Recorder) payment(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBillingFor(ctx, resp.Endpoint, resp.ID, ev.PaymentID, "", ev.CustomerID)
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
@@ -232,8 +258,8 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	return out, nil
 }
 
-func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
-	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, ev.RefundID, "")
+func (h *Recorder) refund(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBillingFor(ctx, resp.Endpoint, resp.ID, ev.PaymentID, ev.RefundID, "")
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
@@ -241,7 +267,9 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		return *lk.Replay, nil
 	}
 	if r := lk.Refund; r != nil {
-		if r.PaymentID != ev.PaymentID || r.Amount != ev.Amount || r.RefundedAt != ev.At.UnixMilli() {
+		// A capped refund may have been kept smaller than it was sent.
+		sameAmount := r.Amount == ev.Amount || (ev.Capped && r.Amount < ev.Amount)
+		if r.PaymentID != ev.PaymentID || !sameAmount || r.RefundedAt != ev.At.UnixMilli() {
 			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Refund %q was already recorded with different data.", ev.RefundID)
 		}
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
@@ -268,6 +296,9 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 			// refund and of its payment: read both again.
 			return dynamo.WebhookResponse{}, dynamo.ErrPaymentChanged
 		}
+	}
+	if left := p.Amount - p.Refunded; ev.Capped && ev.Amount > left {
+		ev.Amount, r.Amount, w.Refund.Amount = left, left, left
 	}
 	if p.Refunded+ev.Amount > p.Amount {
 		return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,

@@ -39,10 +39,17 @@ type BillingLookup struct {
 
 const billingEndpoint = "billing"
 
-// LookupBilling reads the delivery's earlier response, the payment, the
-// refund, the customer and the last closed period in one batch.
+// LookupBilling reads the billing webhook delivery's earlier response, the
+// payment, the refund, the customer and the last closed period in one
+// batch.
 func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (BillingLookup, error) {
-	keys := []map[string]types.AttributeValue{webhookKey(billingEndpoint, webhookID), paymentKey(paymentID), ledgerKey}
+	return st.LookupBillingFor(ctx, billingEndpoint, webhookID, paymentID, refundID, customerID)
+}
+
+// LookupBillingFor is LookupBilling for a delivery of another endpoint's
+// webhook (Stripe's) that records payments and refunds the same way.
+func (st *Store) LookupBillingFor(ctx context.Context, endpoint, webhookID, paymentID, refundID, customerID string) (BillingLookup, error) {
+	keys := []map[string]types.AttributeValue{webhookKey(endpoint, webhookID), paymentKey(paymentID), ledgerKey}
 	if refundID != "" {
 		keys = append(keys, refundKey(refundID))
 	}
@@ -54,8 +61,8 @@ func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refund
 		return BillingLookup{}, err
 	}
 	var lk BillingLookup
-	if item, ok := items["WEBHOOK#"+billingEndpoint+"#"+webhookID+"|WEBHOOK"]; ok {
-		if w, ok := webhookFrom(billingEndpoint, webhookID, item); ok {
+	if item, ok := items["WEBHOOK#"+endpoint+"#"+webhookID+"|WEBHOOK"]; ok {
+		if w, ok := webhookFrom(endpoint, webhookID, item); ok {
 			lk.Replay = &w
 		}
 	}

@@ -35,6 +35,9 @@ type SignupLookup struct {
 
 // SignupKeys names what LookupSignup reads; empty fields are skipped.
 type SignupKeys struct {
+	// Endpoint names the webhook whose WebhookID this is; "" is the
+	// signup webhook's.
+	Endpoint   string
 	WebhookID  string
 	CustomerID string
 	VisitorID  string
@@ -48,7 +51,11 @@ const signupEndpoint = "signup"
 // response, the customer's attribution, the visitor's first click, the
 // email's first invite and the code's owner.
 func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, error) {
-	keys := []map[string]types.AttributeValue{webhookKey(signupEndpoint, k.WebhookID), customerKey(k.CustomerID)}
+	endpoint := k.Endpoint
+	if endpoint == "" {
+		endpoint = signupEndpoint
+	}
+	keys := []map[string]types.AttributeValue{webhookKey(endpoint, k.WebhookID), customerKey(k.CustomerID)}
 	if k.VisitorID != "" {
 		keys = append(keys, key("VISITOR#"+k.VisitorID, "TOUCH"))
 	}
@@ -63,8 +70,8 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 		return SignupLookup{}, err
 	}
 	var lk SignupLookup
-	if item, ok := items["WEBHOOK#"+signupEndpoint+"#"+k.WebhookID+"|WEBHOOK"]; ok {
-		if w, ok := webhookFrom(signupEndpoint, k.WebhookID, item); ok {
+	if item, ok := items["WEBHOOK#"+endpoint+"#"+k.WebhookID+"|WEBHOOK"]; ok {
+		if w, ok := webhookFrom(endpoint, k.WebhookID, item); ok {
 			lk.Replay = &w
 		}
 	}
