@@ -209,34 +209,23 @@ type Payment struct {
 	EarnedSoFar int64
 }
 
-// Basis records what produced a commission: the settings version and
-// every input, so a line can say "25% of 99.00 USD, plan pro, rule v3".
-type Basis struct {
-	Version int    `json:"version"`
-	Plan    string `json:"plan,omitempty"`
-	BPS     int    `json:"bps"`
-	Base    int64  `json:"base"`
-	Bounty  int64  `json:"bounty,omitempty"`
-	Capped  bool   `json:"capped,omitempty"`
-}
-
 // Commission is what a payment earns under s, with its basis, or false
 // when the rule's duration is over. The rate is rounded half up once, the
 // bounty added on the first payment, and the sum cut to what the cap
 // leaves.
-func (s Settings) Commission(p Payment) (int64, Basis, bool) {
+func (s Settings) Commission(p Payment) (int64, ledger.Basis, bool) {
 	rule, plan := s.RuleFor(p.Plan)
 	switch rule.Duration.Kind {
 	case FirstPayments:
 		if p.Number > rule.Duration.Count {
-			return 0, Basis{}, false
+			return 0, ledger.Basis{}, false
 		}
 	case Months:
 		if ledger.MonthsBetween(p.SignedUp, p.PaidAt) >= rule.Duration.Count {
-			return 0, Basis{}, false
+			return 0, ledger.Basis{}, false
 		}
 	}
-	b := Basis{Version: s.Version, Plan: plan, BPS: rule.BPS, Base: p.Amount}
+	b := ledger.Basis{Version: s.Version, Plan: plan, BPS: rule.BPS, Base: p.Amount}
 	c := ledger.Commission(p.Amount, rule.BPS)
 	if p.Number == 1 {
 		b.Bounty = s.Bounty[p.Currency]
@@ -246,48 +235,6 @@ func (s Settings) Commission(p Payment) (int64, Basis, bool) {
 		c, b.Capped = max(0, limit-p.EarnedSoFar), true
 	}
 	return c, b, true
-}
-
-// Describe words a basis for people: "25% of 99.00 USD, plan pro, rule
-// v3".
-func (b Basis) Describe(currency string) string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%s of %s", percent(b.BPS), Money(b.Base, currency)))
-	if b.Plan != "" {
-		parts = append(parts, "plan "+b.Plan)
-	}
-	if b.Bounty > 0 {
-		parts = append(parts, "bounty "+Money(b.Bounty, currency))
-	}
-	if b.Capped {
-		parts = append(parts, "capped")
-	}
-	parts = append(parts, fmt.Sprintf("rule v%d", b.Version))
-	return strings.Join(parts, ", ")
-}
-
-func percent(bps int) string {
-	s := fmt.Sprintf("%d.%02d", bps/100, bps%100)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s + "%"
-}
-
-// Money formats minor units in a currency's major unit: 9900 USD is
-// "99.00 USD", 1000 JPY "1000 JPY".
-func Money(minor int64, currency string) string {
-	e, ok := ledger.Exponent(currency)
-	if !ok || e == 0 {
-		return fmt.Sprintf("%d %s", minor, currency)
-	}
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	div := int64(1)
-	for range e {
-		div *= 10
-	}
-	return fmt.Sprintf("%s%d.%0*d %s", sign, minor/div, e, minor%div, currency)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
