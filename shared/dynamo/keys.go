@@ -70,3 +70,10 @@ func customersPK(partnerID string) string { return "PARTNER#" + partnerID + "#CU
 func webhookKey(endpoint, id string) map[string]types.AttributeValue {
 	return key("WEBHOOK#"+endpoint+"#"+id, "WEBHOOK")
 }
+
+const (
+	programPK        = "PROGRAM"
+	programCurrentSK = "CURRENT"
+)
+
+func programVersionSK(v int) string { return fmt.Sprintf("V#%06d", v) }

@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/program"
 )
 
 // FromConfig builds the partners function's Lambda handler: the one place
@@ -23,9 +24,12 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	h := &Handler{
 		Store:   store,
 		Money:   store,
-		BaseURL: cfg.PublicBaseURL,
-		Now:     time.Now,
-		Log:     log,
+		Program: store,
+		// Until an admin saves settings, the configuration is version 1.
+		Defaults: program.FromEnvironment(cfg.CommissionBPS, cfg.CommissionMonths, cfg.MinPayout),
+		BaseURL:  cfg.PublicBaseURL,
+		Now:      time.Now,
+		Log:      log,
 	}
 	return lambda.NewHandler(h.Handle), nil
 }

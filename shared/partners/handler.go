@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/partner"
+	"partnerkit/shared/program"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
 	"partnerkit/shared/validate"
@@ -39,6 +40,10 @@ type Handler struct {
 	Store Store
 	// Money serves commissions, payouts and money stats.
 	Money MoneyStore
+	// Program keeps the program's settings; Defaults is version 1, from
+	// the configuration.
+	Program  ProgramStore
+	Defaults program.Settings
 	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
 	BaseURL string
 	Now     func() time.Time
@@ -86,6 +91,10 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.activity(ctx, req, caller)
 	case "GET /partners/{id}/customers":
 		return h.customers(ctx, req, caller)
+	case "GET /program":
+		return h.getProgram(ctx, caller)
+	case "PUT /program":
+		return h.putProgram(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }
