@@ -4,7 +4,7 @@
 GO        ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w"
 LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS = redirect partners signup billing accrual invites unsubscribe center
+FUNCTIONS = redirect partners signup billing stripe accrual invites unsubscribe center
 
 .PHONY: run test bench coldstart build fmt vet clean
 
@@ -48,6 +48,9 @@ build-SignupFunction:
 
 build-BillingFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/billing
+
+build-StripeFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/stripe
 
 build-AccrualFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/accrual

@@ -11,6 +11,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/samtemplate"
 )
 
@@ -23,7 +24,7 @@ func TestRedirectBootstrap(t *testing.T) {
 	b := dynamotest.DynamoDBLocal(t)
 	ctx := context.Background()
 	st := dynamo.New(b.Client, b.Table)
-	p := dynamo.Partner{ID: "pt_bootstrap", Code: "abcd2345", Subject: "u-boot", Status: dynamo.StatusActive, CreatedAt: time.Now()}
+	p := partner.Partner{ID: "pt_bootstrap", Code: "abcd2345", Subject: "u-boot", Status: partner.StatusActive, CreatedAt: time.Now()}
 	if _, _, err := st.CreatePartner(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +62,8 @@ func TestRedirectBootstrap(t *testing.T) {
 	if err := json.Unmarshal(inv.body, &resp); err != nil {
 		t.Fatalf("response %s: %v", inv.body, err)
 	}
-	if resp.StatusCode != 302 || !strings.HasPrefix(resp.Headers["Location"], "https://www.example.com/pricing?pk_vid=v_") {
-		t.Errorf("response %s: want 302 to /pricing with a visitor id", inv.body)
+	if resp.StatusCode != 302 || !strings.HasPrefix(resp.Headers["Location"], "https://www.example.com/pricing?utm_source=x&pk_vid=v_") {
+		t.Errorf("response %s: want 302 to /pricing with the link's utm_source and a visitor id", inv.body)
 	}
 	if len(resp.Cookies) != 1 || !strings.HasPrefix(resp.Cookies[0], "pk_ref=k2.") || !strings.Contains(resp.Cookies[0], "; Secure") {
 		t.Errorf("cookies %v: want one Secure pk_ref signed with k2", resp.Cookies)

@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/email/sestest"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/partner"
 )
 
 // TestInvitesBootstrap runs the invites and unsubscribe functions as
@@ -25,7 +26,7 @@ func TestInvitesBootstrap(t *testing.T) {
 	sesEndpoint := sestest.Endpoint(t)
 	ctx := context.Background()
 	st := dynamo.New(b.Client, b.Table)
-	p := dynamo.Partner{ID: "pt_inviter", Code: "inviter", Subject: "user-123", Email: "jane@example.com", Status: dynamo.StatusActive, CreatedAt: time.Now()}
+	p := partner.Partner{ID: "pt_inviter", Code: "inviter", Subject: "user-123", Email: "jane@example.com", Status: partner.StatusActive, CreatedAt: time.Now()}
 	if _, _, err := st.CreatePartner(ctx, p); err != nil {
 		t.Fatal(err)
 	}

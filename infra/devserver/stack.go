@@ -26,6 +26,7 @@ import (
 	"partnerkit/shared/requestlog"
 	"partnerkit/shared/samtemplate"
 	"partnerkit/shared/signup"
+	"partnerkit/shared/stripehook"
 	"partnerkit/shared/unsubscribe"
 )
 
@@ -37,6 +38,7 @@ var functions = map[string]lambdamain.Builder{
 	"PartnersFunction":    partners.FromConfig,
 	"SignupFunction":      signup.FromConfig,
 	"BillingFunction":     billing.FromConfig,
+	"StripeFunction":      stripehook.FromConfig,
 	"AccrualFunction":     accrual.FromConfig,
 	"InvitesFunction":     invites.FromConfig,
 	"UnsubscribeFunction": unsubscribe.FromConfig,

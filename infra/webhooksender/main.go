@@ -1,4 +1,5 @@
-// Command webhooksender sends one signed customer.created webhook to
+// Command webhooksender sends one signed webhook (a customer.created
+// signup, or a payment.succeeded or payment.refunded billing event) to
 // partnerkit, the way your SaaS backend should: Standard Webhooks 1.0
 // headers, an HMAC-SHA256 signature over "{id}.{timestamp}.{body}", and a
 // webhook-id that stays the same when a delivery is retried.
@@ -8,6 +9,11 @@
 //
 //	go run ./infra/webhooksender -body '{"type":"customer.created",...}'
 //	go run ./infra/webhooksender < signup.json
+//	go run ./infra/webhooksender -url /webhooks/billing < payment.json
+//
+// It finds partnerkit where the local stack listens: $PUBLIC_BASE_URL,
+// else http://127.0.0.1:$PORT (PORT 3000 by default), so
+// `PORT=3100 make run` and `PORT=3100 go run ./infra/webhooksender` agree.
 package main
 
 import (
@@ -41,7 +47,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("webhooksender", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:3000/webhooks/signup", "endpoint to POST to")
+	url := fs.String("url", "/webhooks/signup", "endpoint to POST to: a URL, or a path on $PUBLIC_BASE_URL, else on http://127.0.0.1:$PORT (PORT 3000 by default), as make run")
 	// The default is resolved after parsing so -h never prints a secret.
 	secret := fs.String("secret", "", "whsec_ signing secret (default: $WEBHOOK_SECRET, else the local stack's test secret)")
 	id := fs.String("id", "", "webhook-id; reuse it when retrying a delivery (default: a new random msg_ id)")
@@ -51,6 +57,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 0
 		}
 		return 2
+	}
+	if strings.HasPrefix(*url, "/") {
+		base, err := baseURL(getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, "webhooksender:", err)
+			return 2
+		}
+		*url = base + *url
 	}
 	if *secret == "" {
 		*secret = localSecret
@@ -86,6 +100,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+// baseURL is where partnerkit is, read as the local stack reads it:
+// PUBLIC_BASE_URL, else http://127.0.0.1:$PORT with PORT 3000 by default.
+func baseURL(getenv func(string) string) (string, error) {
+	if u := strings.TrimSpace(getenv("PUBLIC_BASE_URL")); u != "" {
+		return strings.TrimRight(u, "/"), nil
+	}
+	port := strings.TrimSpace(getenv("PORT"))
+	if port == "" {
+		return "http://127.0.0.1:3000", nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("PORT must be an integer from 1 to 65535, not %q", port)
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(n), nil
 }
 
 // response is partnerkit's answer to a delivery.

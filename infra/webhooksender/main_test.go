@@ -136,3 +136,55 @@ func TestRun(t *testing.T) {
 		}
 	})
 }
+
+// Without -url, or with a path, the sender finds partnerkit where the local
+// stack puts it: PUBLIC_BASE_URL, else http://127.0.0.1:$PORT (PORT 3000
+// by default), so `PORT=3100 make run` and the sender agree.
+func TestRunBaseURL(t *testing.T) {
+	var gotPath string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath = r.URL.Path
+		io.WriteString(w, `{"customer_id":"cus_1","attributed":false,"reason":"no_touch"}`)
+	}))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	const body = `{"type":"customer.created","timestamp":"2026-11-24T10:16:00Z","data":{"customer_id":"cus_1"}}`
+
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		wantPath string
+	}{
+		{"PORT, default path", map[string]string{"PORT": port}, nil, "/webhooks/signup"},
+		{"PORT, path given", map[string]string{"PORT": port}, []string{"-url", "/webhooks/billing"}, "/webhooks/billing"},
+		{"PUBLIC_BASE_URL wins", map[string]string{"PORT": "1", "PUBLIC_BASE_URL": srv.URL + "/"}, []string{"-url", "/webhooks/billing"}, "/webhooks/billing"},
+		{"absolute URL", map[string]string{"PORT": "1"}, []string{"-url", srv.URL + "/webhooks/billing"}, "/webhooks/billing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotPath = ""
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{}, tt.args...), "-body", body)
+			code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return tt.env[k] })
+			if code != 0 || gotPath != tt.wantPath {
+				t.Errorf("exit code %d, path %q; want 0, %q; stderr %s", code, gotPath, tt.wantPath, stderr.String())
+			}
+		})
+	}
+
+	for _, p := range []string{"abc", "0", "65536", "-1"} {
+		t.Run("PORT="+p, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), []string{"-body", body}, strings.NewReader(""), &stdout, &stderr, func(k string) string {
+				if k == "PORT" {
+					return p
+				}
+				return ""
+			})
+			if code != 2 || !strings.Contains(stderr.String(), "PORT") {
+				t.Errorf("exit code %d, stderr %q; want 2 and a word about PORT", code, stderr.String())
+			}
+		})
+	}
+}

@@ -9,12 +9,13 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
 )
 
 // Partners is the part of the store Partner reads.
 type Partners interface {
-	PartnerBySubject(ctx context.Context, sub string) (dynamo.Partner, error)
-	Partner(ctx context.Context, id string) (dynamo.Partner, error)
+	PartnerBySubject(ctx context.Context, sub string) (partner.Partner, error)
+	Partner(ctx context.Context, id string) (partner.Partner, error)
 }
 
 var _ Partners = (*dynamo.Store)(nil)
@@ -23,7 +24,7 @@ var _ Partners = (*dynamo.Store)(nil)
 // another partner's id is refused with 403 whether or not it exists, so
 // ids cannot be probed; an admin gets 404 for an unknown id; "me" for a
 // caller who has not enrolled is 404.
-func Partner(ctx context.Context, store Partners, id string, caller httpapi.Caller) (dynamo.Partner, error) {
+func Partner(ctx context.Context, store Partners, id string, caller httpapi.Caller) (partner.Partner, error) {
 	if id == "me" {
 		p, err := store.PartnerBySubject(ctx, caller.Subject)
 		if errors.Is(err, dynamo.ErrNotFound) {

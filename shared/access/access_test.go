@@ -8,13 +8,14 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
 )
 
 func TestPartner(t *testing.T) {
 	b := dynamotest.Embedded(t)
 	st := dynamo.New(b.Client, b.Table)
 	ctx := context.Background()
-	jane := dynamo.Partner{ID: "pt_jane", Code: "jane", Subject: "u-jane", Status: dynamo.StatusActive, CreatedAt: time.Now()}
+	jane := partner.Partner{ID: "pt_jane", Code: "jane", Subject: "u-jane", Status: partner.StatusActive, CreatedAt: time.Now()}
 	if _, _, err := st.CreatePartner(ctx, jane); err != nil {
 		t.Fatal(err)
 	}

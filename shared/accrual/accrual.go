@@ -5,32 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
+	"partnerkit/shared/payments"
 )
 
 // Store is what the run needs of the store.
 type Store interface {
-	PeriodState(ctx context.Context, period string) (dynamo.PeriodInfo, error)
-	LedgerState(ctx context.Context) (dynamo.Ledger, error)
+	PeriodState(ctx context.Context, period string) (ledger.PeriodInfo, error)
+	LedgerState(ctx context.Context) (ledger.State, error)
 	BeginClose(ctx context.Context, period, from string, now time.Time) (string, error)
 	PendingPayments(ctx context.Context, periods []string) ([]dynamo.PendingPayment, error)
-	PaymentWithCustomer(ctx context.Context, paymentID string) (dynamo.Payment, *dynamo.Customer, error)
-	ResolvePending(ctx context.Context, p dynamo.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
-	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
-	ShardSummary(ctx context.Context, period string, shard int) (dynamo.Summary, bool, error)
+	PaymentWithCustomer(ctx context.Context, paymentID string) (payments.Payment, *payments.Customer, error)
+	ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
+	TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error
+	ShardSummary(ctx context.Context, period string, shard int) (ledger.Summary, bool, error)
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
 	StartShard(ctx context.Context, period string, shard int) (bool, error)
-	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
-	WriteStatements(ctx context.Context, stmts []dynamo.Statement, retry bool) (int, error)
-	MarkShardDone(ctx context.Context, period string, shard int, sum dynamo.Summary) error
-	FinishClose(ctx context.Context, period, from, lowRead string, sum dynamo.Summary, now time.Time) error
+	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
+	WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (int, error)
+	MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error
+	FinishClose(ctx context.Context, period, from, lowRead string, sum ledger.Summary, now time.Time) error
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -95,12 +96,12 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if info.State == dynamo.PeriodClosed && info.Into == "" {
+	if info.State == ledger.PeriodClosed && info.Into == "" {
 		res.Partners, res.Statements, res.Lines = info.Summary.Partners, info.Summary.Statements, info.Summary.Lines
 		return res, nil
 	}
 	if info.Into != "" && info.Into != res.Period {
-		if info.State == dynamo.PeriodClosed {
+		if info.State == ledger.PeriodClosed {
 			return res, nil // its lines are in the statements of info.Into
 		}
 		return Result{}, refuse("accrual: period %s is being closed as part of %s; invoke %s again to finish", res.Period, info.Into, info.Into)
@@ -133,7 +134,7 @@ func (r *Runner) Run(ctx context.Context, period string) (Result, error) {
 	} else if err != nil {
 		return Result{}, err
 	}
-	periods := dynamo.Periods(from, res.Period)
+	periods := ledger.Periods(from, res.Period)
 	if err := r.resolvePending(ctx, periods, res.Period); err != nil {
 		return Result{}, err
 	}
@@ -170,19 +171,12 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 			if err != nil {
 				return err
 			}
-			if p.State != dynamo.PaymentPending {
+			if p.State != payments.PaymentPending {
 				break // decided by an earlier, interrupted run
 			}
 			prev := p.Version
 			p.Version++
-			var lines []ledger.Line
-			if c != nil && c.Decision.Attributed && ledger.Earns(c.CreatedAt, time.UnixMilli(p.PaidAt), r.Months) {
-				p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
-				p.Commission = ledger.Commission(p.Amount, r.BPS)
-				lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, r.BPS, p.Refunds)
-			} else {
-				p.State = dynamo.PaymentUnattributed
-			}
+			lines := p.Decide(c, r.BPS, r.Months)
 			err = r.Store.ResolvePending(ctx, p, prev, lines, pp.Period, bucket)
 			if err == nil {
 				if c != nil {
@@ -204,19 +198,19 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 
 // closeShards closes every shard not closed yet, in parallel, within the
 // invocation's budget, and sums what every shard produced.
-func (r *Runner) closeShards(ctx context.Context, periods []string, lastClosed string) (dynamo.Summary, error) {
+func (r *Runner) closeShards(ctx context.Context, periods []string, lastClosed string) (ledger.Summary, error) {
 	period := periods[len(periods)-1]
 	workers := r.Workers
 	if workers <= 0 {
 		workers = 8
 	}
-	sums := make([]dynamo.Summary, dynamo.LedgerShards)
+	sums := make([]ledger.Summary, dynamo.LedgerShards)
 	done := make([]bool, dynamo.LedgerShards)
 	var todo []int
 	for s := range dynamo.LedgerShards {
 		sum, ok, err := r.Store.ShardSummary(ctx, period, s)
 		if err != nil {
-			return dynamo.Summary{}, err
+			return ledger.Summary{}, err
 		}
 		if ok {
 			sums[s], done[s] = sum, true
@@ -263,12 +257,12 @@ func (r *Runner) closeShards(ctx context.Context, periods []string, lastClosed s
 	close(next)
 	wg.Wait()
 	if firstErr != nil {
-		return dynamo.Summary{}, firstErr
+		return ledger.Summary{}, firstErr
 	}
-	var total dynamo.Summary
+	var total ledger.Summary
 	for s, ok := range done {
 		if !ok {
-			return dynamo.Summary{}, ErrIncomplete
+			return ledger.Summary{}, ErrIncomplete
 		}
 		total.Partners += sums[s].Partners
 		total.Statements += sums[s].Statements
@@ -280,13 +274,13 @@ func (r *Runner) closeShards(ctx context.Context, periods []string, lastClosed s
 // closeShard writes the statements of one shard of partners and marks it
 // done: the lines of every swept period, plus the balances the last close
 // carried forward.
-func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed string, shard int) (dynamo.Summary, error) {
+func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed string, shard int) (ledger.Summary, error) {
 	period := periods[len(periods)-1]
 	carried := map[string]int64{}
 	if lastClosed != "" {
 		var err error
 		if carried, err = r.Store.CarriedIn(ctx, lastClosed, shard); err != nil {
-			return dynamo.Summary{}, err
+			return ledger.Summary{}, err
 		}
 	}
 	totals := map[string]*ledger.Totals{}
@@ -301,7 +295,7 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 		return nil
 	})
 	if err != nil {
-		return dynamo.Summary{}, err
+		return ledger.Summary{}, err
 	}
 	// The partners' status at closing time decides on_hold, and their
 	// email is copied onto the statements, so payouts read no profile.
@@ -314,25 +308,25 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	}
 	profiles, err := r.Store.Partners(ctx, ids)
 	if err != nil {
-		return dynamo.Summary{}, err
+		return ledger.Summary{}, err
 	}
 	suspended := map[string]bool{}
 	for id, p := range profiles {
-		suspended[id] = p.Status == dynamo.StatusSuspended
+		suspended[id] = p.Status == partner.StatusSuspended
 	}
-	stmts, sum := Statements(period, totals, carried, r.MinPayout, suspended)
+	stmts, sum := ledger.Statements(period, totals, carried, r.MinPayout, suspended)
 	for i := range stmts {
 		stmts[i].Email = profiles[stmts[i].PartnerID].Email
 	}
 	retry, err := r.Store.StartShard(ctx, period, shard)
 	if err != nil {
-		return dynamo.Summary{}, err
+		return ledger.Summary{}, err
 	}
 	if _, err := r.Store.WriteStatements(ctx, stmts, retry); err != nil {
-		return dynamo.Summary{}, err
+		return ledger.Summary{}, err
 	}
 	if err := r.Store.MarkShardDone(ctx, period, shard, sum); err != nil {
-		return dynamo.Summary{}, err
+		return ledger.Summary{}, err
 	}
 	return sum, nil
 }
@@ -343,41 +337,6 @@ func keysOf[V any](m map[string]V) map[string]bool {
 		out[k] = true
 	}
 	return out
-}
-
-// Statements builds one statement per "partner|currency" with new lines or
-// a carried balance, sorted by id, and counts them. A partner in
-// suspended gets its statements on hold.
-func Statements(period string, totals map[string]*ledger.Totals, carried map[string]int64, minPayout int64, suspended map[string]bool) ([]dynamo.Statement, dynamo.Summary) {
-	keys := make(map[string]bool, len(totals)+len(carried))
-	for k := range totals {
-		keys[k] = true
-	}
-	for k, v := range carried {
-		if v != 0 {
-			keys[k] = true
-		}
-	}
-	partners := map[string]bool{}
-	var sum dynamo.Summary
-	stmts := make([]dynamo.Statement, 0, len(keys))
-	for k := range keys {
-		partner, currency := splitKey(k)
-		t := ledger.Totals{}
-		if tt := totals[k]; tt != nil {
-			t = *tt
-		}
-		t.CarriedIn = carried[k]
-		stmts = append(stmts, dynamo.Statement{
-			ID: dynamo.StatementID(period, currency, partner), PartnerID: partner, Period: period, Currency: currency,
-			Totals: t, Status: t.StatusAt(minPayout, suspended[partner]),
-		})
-		partners[partner] = true
-		sum.Lines += t.Lines
-	}
-	sort.Slice(stmts, func(i, j int) bool { return stmts[i].ID < stmts[j].ID })
-	sum.Partners, sum.Statements = len(partners), len(stmts)
-	return stmts, sum
 }
 
 func splitKey(k string) (partner, currency string) {

@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/partner"
 )
 
 var (
@@ -211,7 +212,7 @@ func TestInterruptedRunMatchesCleanRun(t *testing.T) {
 	if _, err := r.Run(ctx, "2026-10"); !errors.Is(err, accrual.ErrIncomplete) {
 		t.Fatalf("bounded run: err = %v, want ErrIncomplete", err)
 	}
-	if info, _ := bst.PeriodState(ctx, "2026-10"); info.State != dynamo.PeriodClosing {
+	if info, _ := bst.PeriodState(ctx, "2026-10"); info.State != ledger.PeriodClosing {
 		t.Errorf("after the interruption the period is %q, want closing", info.State)
 	}
 	got, err := runner(bst, nov2, 0).Run(ctx, "2026-10")
@@ -376,14 +377,14 @@ func TestSuspendedPartnerOnHold(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		ctx := context.Background()
 		st := dynamo.New(b.Client, b.Table)
-		p := dynamo.Partner{ID: "pt_s", Code: "shady", Subject: "u_s", Email: "s@example.com", Status: dynamo.StatusActive, CreatedAt: signedUp}
+		p := partner.Partner{ID: "pt_s", Code: "shady", Subject: "u_s", Email: "s@example.com", Status: partner.StatusActive, CreatedAt: signedUp}
 		if _, _, err := st.CreatePartner(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 		billingtest.Attribute(t, st, "cus_s", "pt_s", signedUp)
 		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
 		e.Pay(t, "p1", "cus_s", 9900, "USD", oct) // +2475
-		if _, err := st.SetPartnerStatus(ctx, "pt_s", dynamo.StatusSuspended); err != nil {
+		if _, err := st.SetPartnerStatus(ctx, "pt_s", partner.StatusSuspended); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := runner(st, nov2, 0).Run(ctx, "2026-10"); err != nil {
@@ -411,7 +412,7 @@ func TestSuspendedPartnerOnHold(t *testing.T) {
 		if got := statements(t, st, "2026-11"); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("November statements:\n%s\nwant\n%s", join(got), join(want))
 		}
-		if _, err := st.SetPartnerStatus(ctx, "pt_s", dynamo.StatusActive); err != nil {
+		if _, err := st.SetPartnerStatus(ctx, "pt_s", partner.StatusActive); err != nil {
 			t.Fatal(err)
 		}
 		e.SetNow(dec2)

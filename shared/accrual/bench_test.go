@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/partner"
 )
 
 // memStore serves a period's lines from memory, so the benchmark measures
@@ -31,22 +32,22 @@ func (m *memStore) ShardLines(_ context.Context, _ []string, shard int, f func(l
 func (m *memStore) CarriedIn(context.Context, string, int) (map[string]int64, error) {
 	return map[string]int64{}, nil
 }
-func (m *memStore) WriteStatements(context.Context, []dynamo.Statement, bool) (int, error) {
+func (m *memStore) WriteStatements(context.Context, []ledger.Statement, bool) (int, error) {
 	return 0, nil
 }
 func (m *memStore) StartShard(context.Context, string, int) (bool, error) { return false, nil }
-func (m *memStore) Partners(context.Context, []string) (map[string]dynamo.Partner, error) {
-	return map[string]dynamo.Partner{}, nil
+func (m *memStore) Partners(context.Context, []string) (map[string]partner.Partner, error) {
+	return map[string]partner.Partner{}, nil
 }
-func (m *memStore) MarkShardDone(context.Context, string, int, dynamo.Summary) error { return nil }
-func (m *memStore) ShardSummary(context.Context, string, int) (dynamo.Summary, bool, error) {
-	return dynamo.Summary{}, false, nil
+func (m *memStore) MarkShardDone(context.Context, string, int, ledger.Summary) error { return nil }
+func (m *memStore) ShardSummary(context.Context, string, int) (ledger.Summary, bool, error) {
+	return ledger.Summary{}, false, nil
 }
-func (m *memStore) PeriodState(context.Context, string) (dynamo.PeriodInfo, error) {
-	return dynamo.PeriodInfo{}, nil
+func (m *memStore) PeriodState(context.Context, string) (ledger.PeriodInfo, error) {
+	return ledger.PeriodInfo{}, nil
 }
-func (m *memStore) LedgerState(context.Context) (dynamo.Ledger, error) {
-	return dynamo.Ledger{LastClosed: "2026-09", Low: "2026-10"}, nil
+func (m *memStore) LedgerState(context.Context) (ledger.State, error) {
+	return ledger.State{LastClosed: "2026-09", Low: "2026-10"}, nil
 }
 func (m *memStore) BeginClose(_ context.Context, _, from string, _ time.Time) (string, error) {
 	return from, nil
@@ -54,7 +55,7 @@ func (m *memStore) BeginClose(_ context.Context, _, from string, _ time.Time) (s
 func (m *memStore) PendingPayments(context.Context, []string) ([]dynamo.PendingPayment, error) {
 	return nil, nil
 }
-func (m *memStore) FinishClose(context.Context, string, string, string, dynamo.Summary, time.Time) error {
+func (m *memStore) FinishClose(context.Context, string, string, string, ledger.Summary, time.Time) error {
 	return nil
 }
 

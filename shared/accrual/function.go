@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 )
@@ -22,10 +23,11 @@ type Event struct {
 // FromConfig builds the accrual function's Lambda handler: the one place
 // both functions/accrual and the local stack wire it.
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	store, _, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	r := &Runner{
 		Store:     store,
 		BPS:       cfg.CommissionBPS,

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"partnerkit/shared/httpapi"
+	"partnerkit/shared/fault"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
@@ -27,6 +27,10 @@ type Event struct {
 	Currency   string // payments, upper case
 	Amount     int64
 	At         time.Time // paid_at or refunded_at
+	// Capped cuts a refund above what is left of its payment down to what
+	// is left instead of refusing it: Stripe's refunds and lost disputes
+	// have happened already, and their share net of tax may round past it.
+	Capped bool
 }
 
 type payload struct {
@@ -46,7 +50,7 @@ type data struct {
 }
 
 func invalid(format string, args ...any) error {
-	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
+	return fault.Invalid(format, args...)
 }
 
 // Decode parses and checks a billing webhook body received at now.

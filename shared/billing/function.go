@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/webhook"
@@ -15,14 +16,18 @@ import (
 // FromConfig builds the billing function's Lambda handler: the one place
 // both functions/billing and the local stack wire it.
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	verifier, err := webhook.FromConfig(cfg)
+	if err := cfg.Require(config.WebhookSecret); err != nil {
+		return nil, err
+	}
+	verifier, err := webhook.NewVerifier(cfg.WebhookSecrets, nil)
 	if err != nil {
 		return nil, err
 	}
-	store, _, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	h := &Handler{
 		Store:    store,
 		Verifier: verifier,

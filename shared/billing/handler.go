@@ -16,18 +16,19 @@ import (
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/payments"
 	"partnerkit/shared/webhook"
 )
 
 // Store is what the billing webhook needs of the store.
 type Store interface {
-	LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
-	HeldRefunds(ctx context.Context, paymentID string) ([]dynamo.Refund, error)
+	LookupBillingFor(ctx context.Context, endpoint, webhookID, paymentID, refundID, customerID string) (dynamo.BillingLookup, error)
+	HeldRefunds(ctx context.Context, paymentID string) ([]payments.Refund, error)
 	RecordPayment(ctx context.Context, w dynamo.PaymentWrite) (dynamo.WebhookResponse, error)
 	RecordRefund(ctx context.Context, w dynamo.RefundWrite) (dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
-	TouchCustomer(ctx context.Context, c dynamo.Customer, paidAt time.Time) error
+	TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error
 	LowerLow(ctx context.Context, bucket string) error
 }
 
@@ -78,11 +79,37 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		}
 		return dynamo.WebhookResponse{}, err
 	}
+	rec := Recorder{Store: h.Store, BPS: h.BPS, Months: h.Months, Now: h.Now, Log: h.Log}
+	w, err := rec.Record(ctx, dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash}, ev)
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	return replay(id, hash, w, nil)
+}
+
+// Recorder turns a checked payment or refund into its records and ledger
+// lines: the one path of every webhook that reports payments (this one
+// and Stripe's), so they earn alike. It is safe for concurrent use.
+type Recorder struct {
+	Store Store
+	// BPS is COMMISSION_BPS; Months is COMMISSION_MONTHS (0: no limit).
+	BPS    int
+	Months int
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Record records ev once and returns the response kept for the delivery
+// that key names (its Endpoint, ID and BodyHash): that delivery's first
+// response if it was handled before, else {"payment_id","recorded":true}.
+// Writes lost to concurrent ones are retried within ctx.
+func (h *Recorder) Record(ctx context.Context, key dynamo.WebhookResponse, ev Event) (dynamo.WebhookResponse, error) {
 	out, err := json.Marshal(Recorded{PaymentID: ev.PaymentID, RefundID: ev.RefundID, Recorded: true})
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
-	resp := dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash, Status: http.StatusOK, Body: string(out)}
+	resp := key
+	resp.Status, resp.Body = http.StatusOK, string(out)
 	// floor is the earliest period a new line may go to; it rises when a
 	// write finds its period closing.
 	floor := ""
@@ -96,7 +123,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		var closing periodClosing
 		switch {
 		case err == nil, errors.Is(err, dynamo.ErrWebhookReplayed):
-			return replay(id, hash, w, nil)
+			return w, nil
 		case errors.As(err, &closing):
 			floor = closing.next
 		case errors.Is(err, dynamo.ErrPaymentChanged):
@@ -151,7 +178,7 @@ func bucket(at time.Time, floor string) string {
 // record makes sure the next close sweeps bucket: the ledger keeps the
 // earliest bucket that may hold open lines, and only a line earlier than
 // all before it moves that mark.
-func (h *Handler) record(ctx context.Context, lg dynamo.Ledger, bucket string) error {
+func (h *Recorder) record(ctx context.Context, lg ledger.State, bucket string) error {
 	if lg.Low != "" && lg.Low <= bucket {
 		return nil
 	}
@@ -163,8 +190,8 @@ func closingAfter(period string) periodClosing {
 	return periodClosing{next: p.Next().String()}
 }
 
-func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
-	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, "", ev.CustomerID)
+func (h *Recorder) payment(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBillingFor(ctx, resp.Endpoint, resp.ID, ev.PaymentID, "", ev.CustomerID)
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
@@ -172,13 +199,13 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		return *lk.Replay, nil
 	}
 	prev := lk.Payment
-	if prev != nil && prev.State != dynamo.PaymentAwaiting {
+	if prev != nil && prev.State != payments.PaymentAwaiting {
 		if prev.CustomerID != ev.CustomerID || prev.Amount != ev.Amount || prev.Currency != ev.Currency || prev.PaidAt != ev.At.UnixMilli() {
 			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Payment %q was already recorded with different data.", ev.PaymentID)
 		}
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
 	}
-	p := dynamo.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
+	p := payments.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
 	w := dynamo.PaymentWrite{Previous: prev, Response: resp, Now: h.Now()}
 
 	// Refunds that arrived before the payment apply now, in arrival
@@ -189,41 +216,24 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 		if err != nil {
 			return dynamo.WebhookResponse{}, err
 		}
-		for _, r := range held {
-			if p.Refunded+r.Amount <= p.Amount {
-				r.State = dynamo.RefundApplied
-				p.Refunded += r.Amount
-				p.Refunds = append(p.Refunds, ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
-			} else {
-				r.State = dynamo.RefundRejected
-			}
-			w.Held = append(w.Held, r)
-		}
+		w.Held = p.ApplyHeld(held)
 	}
 
 	floor = openFloor(lk.Ledger.LastClosed, floor)
 	own := ledger.PeriodOf(ev.At).String()
-	switch c := lk.Customer; {
-	case c == nil && own >= floor:
+	if lk.Customer == nil && own >= floor {
 		// No signup yet: it may still come before this payment's period
 		// closes, which decides then.
-		p.State = dynamo.PaymentPending
-	case c == nil || !c.Decision.Attributed:
-		p.State = dynamo.PaymentUnattributed
-	case !ledger.Earns(c.CreatedAt, ev.At, h.Months):
-		p.State = dynamo.PaymentUnattributed
-	default:
-		p.State, p.PartnerID = dynamo.PaymentAttributed, c.Decision.PartnerID
-		p.LinkID, p.Sid = c.Decision.LinkID, c.Decision.Sid
-		p.Commission = ledger.Commission(p.Amount, h.BPS)
-		w.Lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, h.BPS, p.Refunds)
+		p.State = payments.PaymentPending
+	} else if w.Lines = p.Decide(lk.Customer, h.BPS, h.Months); p.State == payments.PaymentAttributed {
+		p.LinkID, p.Sid = lk.Customer.Decision.LinkID, lk.Customer.Decision.Sid
 		w.Bucket = bucket(ev.At, floor)
 	}
 	w.Payment = p
 	switch {
 	case len(w.Lines) > 0:
 		err = h.record(ctx, lk.Ledger, w.Bucket)
-	case p.State == dynamo.PaymentPending:
+	case p.State == payments.PaymentPending:
 		err = h.record(ctx, lk.Ledger, own)
 	}
 	if err != nil {
@@ -231,7 +241,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	}
 	out, err := h.Store.RecordPayment(ctx, w)
 	if errors.Is(err, dynamo.ErrPeriodClosing) {
-		if p.State == dynamo.PaymentPending {
+		if p.State == payments.PaymentPending {
 			return out, closingAfter(own)
 		}
 		return out, closingAfter(w.Bucket)
@@ -239,7 +249,7 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	if err != nil {
 		return out, err
 	}
-	if p.State == dynamo.PaymentAttributed {
+	if p.State == payments.PaymentAttributed {
 		metrics.Count(metrics.CommissionsRecorded, 1)
 		// Best effort: the count of paying customers is a statistic.
 		if err := h.Store.TouchCustomer(ctx, *lk.Customer, ev.At); err != nil {
@@ -249,8 +259,8 @@ func (h *Handler) payment(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	return out, nil
 }
 
-func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
-	lk, err := h.Store.LookupBilling(ctx, resp.ID, ev.PaymentID, ev.RefundID, "")
+func (h *Recorder) refund(ctx context.Context, ev Event, resp dynamo.WebhookResponse, floor string) (dynamo.WebhookResponse, error) {
+	lk, err := h.Store.LookupBillingFor(ctx, resp.Endpoint, resp.ID, ev.PaymentID, ev.RefundID, "")
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
 	}
@@ -258,17 +268,19 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 		return *lk.Replay, nil
 	}
 	if r := lk.Refund; r != nil {
-		if r.PaymentID != ev.PaymentID || r.Amount != ev.Amount || r.RefundedAt != ev.At.UnixMilli() {
+		// A capped refund may have been kept smaller than it was sent.
+		sameAmount := r.Amount == ev.Amount || (ev.Capped && r.Amount < ev.Amount)
+		if r.PaymentID != ev.PaymentID || !sameAmount || r.RefundedAt != ev.At.UnixMilli() {
 			return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Refund %q was already recorded with different data.", ev.RefundID)
 		}
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
 	}
 	now := h.Now()
-	r := dynamo.Refund{ID: ev.RefundID, PaymentID: ev.PaymentID, Amount: ev.Amount, RefundedAt: ev.At.UnixMilli(), ArrivedAt: now.UnixMilli()}
+	r := payments.Refund{ID: ev.RefundID, PaymentID: ev.PaymentID, Amount: ev.Amount, RefundedAt: ev.At.UnixMilli(), ArrivedAt: now.UnixMilli()}
 	w := dynamo.RefundWrite{Refund: r, Previous: lk.Payment, Response: resp, Now: now}
-	if lk.Payment == nil || lk.Payment.State == dynamo.PaymentAwaiting {
+	if lk.Payment == nil || lk.Payment.State == payments.PaymentAwaiting {
 		// The payment has not arrived: hold the refund until it does.
-		w.Refund.State = dynamo.RefundHeld
+		w.Refund.State = payments.RefundHeld
 		out, err := h.Store.RecordRefund(ctx, w)
 		if err == nil {
 			metrics.Count(metrics.RefundsRecorded, 1)
@@ -286,15 +298,18 @@ func (h *Handler) refund(ctx context.Context, ev Event, resp dynamo.WebhookRespo
 			return dynamo.WebhookResponse{}, dynamo.ErrPaymentChanged
 		}
 	}
+	if left := p.Amount - p.Refunded; ev.Capped && ev.Amount > left {
+		ev.Amount, r.Amount, w.Refund.Amount = left, left, left
+	}
 	if p.Refunded+ev.Amount > p.Amount {
 		return dynamo.WebhookResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest,
 			"Refunds of payment %q would add up to %d, more than its amount %d.", ev.PaymentID, p.Refunded+ev.Amount, p.Amount)
 	}
-	w.Refund.State = dynamo.RefundApplied
+	w.Refund.State = payments.RefundApplied
 	p.Refunded += ev.Amount
 	p.Refunds = append(append([]ledger.RefundEvent(nil), p.Refunds...), ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
 	p.Version++
-	if p.State == dynamo.PaymentAttributed {
+	if p.State == payments.PaymentAttributed {
 		rev := ledger.Reversal(p.Commission, p.Amount, p.Refunded, p.Reversed)
 		p.Reversed += rev
 		if line, ok := ledger.ReversalLine(p.Event(), p.PartnerID, p.Refunds[len(p.Refunds)-1], rev); ok {

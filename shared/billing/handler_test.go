@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/billing/billingtest"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/payments"
 )
 
 var (
@@ -102,7 +103,7 @@ func testRefundBeforePayment(t *testing.T, b dynamotest.Backend) {
 		t.Errorf("lines = %v, want %v (re_c rejected)", got, want)
 	}
 	lk, err := st.LookupBilling(context.Background(), "x", "pay_9", "re_c", "")
-	if err != nil || lk.Refund == nil || lk.Refund.State != dynamo.RefundRejected || lk.Payment.Refunded != 9000 {
+	if err != nil || lk.Refund == nil || lk.Refund.State != payments.RefundRejected || lk.Payment.Refunded != 9000 {
 		t.Errorf("re_c = %+v, payment %+v, %v; want rejected and 9000 refunded", lk.Refund, lk.Payment, err)
 	}
 	// The remaining 1000 can still be refunded.
@@ -125,7 +126,7 @@ func TestUnattributedAndLimits(t *testing.T) {
 		t.Errorf("lines = %v, want none", got)
 	}
 	lk, _ := st.LookupBilling(context.Background(), "x", "pay_later", "", "")
-	if lk.Payment == nil || lk.Payment.State != dynamo.PaymentPending {
+	if lk.Payment == nil || lk.Payment.State != payments.PaymentPending {
 		t.Errorf("payment before signup = %+v, want pending", lk.Payment)
 	}
 	ids, err := st.PendingPayments(context.Background(), []string{"2026-10"})

@@ -36,6 +36,12 @@ type Config struct {
 	CookieKeys     *signing.Keyring
 	WebhookSecrets []string
 	HashSecret     string
+	// StripeWebhookSecrets are the Stripe endpoint's signing secrets
+	// (STRIPE_WEBHOOK_SECRET, space-separated while one is rolled).
+	StripeWebhookSecrets []string
+	// StripeAPIKey is an optional restricted read-only Stripe key
+	// (STRIPE_API_KEY, rk_ or sk_); "" when not set.
+	StripeAPIKey string
 
 	// Local is true on the local stack, where defaults stand in for
 	// secrets and plain-http cookies are allowed.
@@ -51,6 +57,8 @@ const (
 	CookieSecret  = "COOKIE_SECRET"
 	WebhookSecret = "WEBHOOK_SECRET"
 	HashSecret    = "HASH_SECRET"
+	// StripeWebhookSecret is required by the Stripe function only.
+	StripeWebhookSecret = "STRIPE_WEBHOOK_SECRET"
 )
 
 // Require returns an error naming every one of the given secrets that is
@@ -74,6 +82,20 @@ func (c Config) Require(secrets ...string) error {
 // LocalWebhookSecret is the local default WEBHOOK_SECRET: the published
 // Standard Webhooks test secret, so example payloads verify locally.
 const LocalWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// LocalStripeWebhookSecret is the local default STRIPE_WEBHOOK_SECRET.
+// Stripe uses a secret whole as the HMAC key, so any string works; sign
+// local test events with this one (or set your Stripe CLI's).
+const LocalStripeWebhookSecret = "whsec_partnerkit_local_stripe_secret"
+
+// StripeLive reports the mode of StripeAPIKey: live or test; ok is false
+// when no key is set.
+func (c Config) StripeLive() (live, ok bool) {
+	if c.StripeAPIKey == "" {
+		return false, false
+	}
+	return strings.Contains(c.StripeAPIKey, "_live_"), true
+}
 
 // CookieMaxAge is how long the referral cookie and first touches count.
 func (c Config) CookieMaxAge() time.Duration {
@@ -218,6 +240,14 @@ func Load(getenv func(string) string, local bool) (Config, error) {
 	cookieSecret := r.secret(CookieSecret, "local:local-cookie-secret-not-for-production")
 	c.WebhookSecrets = strings.Fields(r.secret(WebhookSecret, LocalWebhookSecret))
 	c.HashSecret = r.secret(HashSecret, "local-hash-secret-not-for-production")
+	c.StripeWebhookSecrets = strings.Fields(r.secret(StripeWebhookSecret, LocalStripeWebhookSecret))
+	// Optional, with no local default: without it the Stripe function
+	// skips what needs Stripe's API (refunds, disputes, the backfill).
+	c.StripeAPIKey = strings.TrimSpace(getenv("STRIPE_API_KEY"))
+	if k := c.StripeAPIKey; k != "" && !strings.HasPrefix(k, "sk_test_") && !strings.HasPrefix(k, "rk_test_") &&
+		!strings.HasPrefix(k, "sk_live_") && !strings.HasPrefix(k, "rk_live_") {
+		r.errs = append(r.errs, errors.New("STRIPE_API_KEY must be a Stripe secret or restricted key (sk_live_, sk_test_, rk_live_ or rk_test_)"))
+	}
 	// Emails and IPs are few enough to guess: a short key would let anyone
 	// with the table reverse their hashes by trying them all.
 	if c.HashSecret != "" && utf8.RuneCountInString(c.HashSecret) < MinHashSecretLen {
@@ -277,6 +307,8 @@ func (c Config) Describe() []string {
 		secret("COOKIE_SECRET"),
 		secret("WEBHOOK_SECRET"),
 		secret("HASH_SECRET"),
+		secret("STRIPE_WEBHOOK_SECRET"),
+		"STRIPE_API_KEY=" + map[bool]string{true: "(set)", false: "(not set)"}[c.StripeAPIKey != ""],
 	}
 }
 

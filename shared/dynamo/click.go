@@ -98,10 +98,6 @@ func (st *Store) withLinkClicks(ctx context.Context, partnerID string, items map
 	return items, nil
 }
 
-func statsKey(partnerID string) map[string]types.AttributeValue {
-	return key("PARTNER#"+partnerID, "STATS")
-}
-
 // num reads a number attribute; a missing one is 0.
 func num(item map[string]types.AttributeValue, name string) (int64, error) {
 	v, ok := item[name].(*types.AttributeValueMemberN)

@@ -35,6 +35,9 @@
 //	LINES#<p>#<n>       <partner>#<line>  ledger line in the statements of p
 //	PERIOD#<p>          PERIOD    closing/closed, and what closing produced
 //	LEDGER              LEDGER    the last closed period
+//	PROGRAM             CURRENT   the program settings in force (absent: version 1)
+//	PROGRAM             V#<n>     every saved version, with who saved it and when
+//	PROGRAM#<n>         DAY#<day>  the program's and its partners' numbers that day, shard n
 //	ACCRUAL#<p>         SHARD#<n> shard n of period p is closed
 //	ACCRUAL#<p>         START#<n> a run began writing shard n of period p
 //	STMTS#<p>#<n>       <partner>#<cur>  a statement (gsi1: PSTMT#<partner>)

@@ -32,16 +32,8 @@ type InviteLookup struct {
 	Invited map[string]PartnerTouch
 }
 
-func suppressKey(emailHash string) map[string]types.AttributeValue {
-	return key("SUPPRESS#"+emailHash, "SUPPRESS")
-}
-
 // InviteDay is the UTC day of t as the quota counter names it.
 func InviteDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-func quotaKey(partnerID, day string) map[string]types.AttributeValue {
-	return key("INVITES#"+partnerID+"#"+day, "QUOTA")
-}
 
 // LookupInvites reads, in one consistent batch of at most 1+2×len(hashes)
 // keys (so up to 49 addresses), the partner's invite count of day and, for

@@ -20,12 +20,6 @@ import (
 // and in parallel.
 const LedgerShards = 32
 
-// Period states of the PERIOD item; a period without one is open.
-const (
-	PeriodClosing = "closing"
-	PeriodClosed  = "closed"
-)
-
 // ErrPeriodClosing reports that a line's period began closing while the
 // line was being written; the caller picks the next open period and retries.
 var ErrPeriodClosing = errors.New("dynamo: the period is closing")
@@ -38,8 +32,6 @@ func PartnerShard(partnerID string) int {
 }
 
 func shardText(s int) string { return fmt.Sprintf("%02d", s) }
-
-func linesPK(period string, shard int) string { return "LINES#" + period + "#" + shardText(shard) }
 
 func lineItem(l ledger.Line, period string) map[string]types.AttributeValue {
 	item := key(linesPK(period, PartnerShard(l.PartnerID)), l.PartnerID+"#"+l.ID)
@@ -90,36 +82,18 @@ func (st *Store) periodOpen(period string) types.TransactWriteItem {
 	}}
 }
 
-var ledgerKey = key("LEDGER", "LEDGER")
-
-// Ledger is the ledger-wide state: the last closed period, and the
-// earliest bucket that may hold lines not yet in a statement.
-type Ledger struct {
-	LastClosed string
-	Low        string
-	// Closing names the latest close begun; while it differs from
-	// LastClosed that close is unfinished, and no other may begin, so no
-	// line is swept into two statements.
-	Closing string
-}
-
-// Busy reports whether a close other than of period is unfinished.
-func (l Ledger) Busy(period string) bool {
-	return l.Closing != "" && l.Closing != l.LastClosed && l.Closing != period
-}
-
-func ledgerFrom(item map[string]types.AttributeValue) Ledger {
-	return Ledger{LastClosed: str(item, "last_closed"), Low: str(item, "low"), Closing: str(item, "closing")}
+func ledgerFrom(item map[string]types.AttributeValue) ledger.State {
+	return ledger.State{LastClosed: str(item, "last_closed"), Low: str(item, "low"), Closing: str(item, "closing")}
 }
 
 // LedgerState reads the ledger-wide state.
-func (st *Store) LedgerState(ctx context.Context) (Ledger, error) {
+func (st *Store) LedgerState(ctx context.Context) (ledger.State, error) {
 	item, err := st.get(ctx, "LEDGER", "LEDGER", true)
 	if errors.Is(err, ErrNotFound) {
-		return Ledger{}, nil
+		return ledger.State{}, nil
 	}
 	if err != nil {
-		return Ledger{}, err
+		return ledger.State{}, err
 	}
 	return ledgerFrom(item), nil
 }

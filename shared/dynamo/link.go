@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/activity"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
@@ -224,16 +225,16 @@ type LinkRoute struct {
 // LinkRoute returns who owns a code and its link with the given slug, in
 // one eventually consistent batch read (the redirect caches both). An
 // unknown code is ErrNotFound; an unknown slug a zero LinkRoute.
-func (st *Store) LinkRoute(ctx context.Context, code, slug string) (CodeOwner, LinkRoute, error) {
+func (st *Store) LinkRoute(ctx context.Context, code, slug string) (partner.CodeOwner, LinkRoute, error) {
 	items, err := st.batchGetConsistency(ctx, []map[string]types.AttributeValue{key("CODE#"+code, "CODE"), slugKey(code, slug)}, false)
 	if err != nil {
-		return CodeOwner{}, LinkRoute{}, err
+		return partner.CodeOwner{}, LinkRoute{}, err
 	}
 	c, ok := items["CODE#"+code+"|CODE"]
 	if !ok {
-		return CodeOwner{}, LinkRoute{}, ErrNotFound
+		return partner.CodeOwner{}, LinkRoute{}, ErrNotFound
 	}
-	owner := CodeOwner{PartnerID: str(c, "partner_id"), Active: str(c, "status") == StatusActive}
+	owner := partner.CodeOwner{PartnerID: str(c, "partner_id"), Active: str(c, "status") == partner.StatusActive}
 	var r LinkRoute
 	if l, ok := items["CODE#"+code+"|LINK#"+slug]; ok && str(l, "partner_id") == owner.PartnerID {
 		r = LinkRoute{LinkID: str(l, "link_id"), To: str(l, "to"), Sid: str(l, "sid")}

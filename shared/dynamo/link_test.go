@@ -9,6 +9,7 @@ import (
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
@@ -20,7 +21,7 @@ func TestSignupsByLink(t *testing.T) {
 		ctx := context.Background()
 		st := dynamo.New(b.Client, b.Table)
 		now := time.Now().UTC()
-		if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "ann-code", Subject: "u", Status: dynamo.StatusActive, CreatedAt: now}); err != nil {
+		if _, _, err := st.CreatePartner(ctx, partner.Partner{ID: "pt_a", Code: "ann-code", Subject: "u", Status: partner.StatusActive, CreatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 		touch := referral.Touch{VisitorID: referral.NewVisitorID(), PartnerID: "pt_a", At: now.Add(-time.Hour).Truncate(time.Millisecond), LinkID: "ln_2345678923", Sid: "yt-7"}

@@ -7,12 +7,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/partner"
 )
 
 // PartnerFilter selects the partners ListPartners lists. At most one of
 // CodePrefix and Email is set, both lower-case.
 type PartnerFilter struct {
-	Status     string // StatusActive, StatusSuspended or "" for any
+	Status     string // partner.StatusActive, partner.StatusSuspended or "" for any
 	CodePrefix string // codes starting with it, in code order
 	Email      string // partners enrolled with this address
 }
@@ -21,7 +23,7 @@ type PartnerFilter struct {
 // search: in code order), and the cursor of the next page. Partners
 // enrolled before the partner lists existed are not listed until their
 // status is next set.
-func (st *Store) ListPartners(ctx context.Context, f PartnerFilter, pg Page) ([]Partner, string, error) {
+func (st *Store) ListPartners(ctx context.Context, f PartnerFilter, pg Page) ([]partner.Partner, string, error) {
 	values := map[string]types.AttributeValue{}
 	q := listQuery{in: &dynamodb.QueryInput{ExpressionAttributeValues: values}, partAttr: "gsi1pk", keyAttrs: gsi1KeyAttrs}
 	profiles := false // whether the items read are the profiles themselves
@@ -57,7 +59,7 @@ func (st *Store) ListPartners(ctx context.Context, f PartnerFilter, pg Page) ([]
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Partner, 0, len(items))
+	out := make([]partner.Partner, 0, len(items))
 	if profiles {
 		for _, item := range items {
 			out = append(out, partnerFrom(item))
@@ -68,7 +70,7 @@ func (st *Store) ListPartners(ctx context.Context, f PartnerFilter, pg Page) ([]
 	for _, item := range items {
 		ids = append(ids, str(item, "partner_id"))
 	}
-	byID := make(map[string]Partner, len(ids))
+	byID := make(map[string]partner.Partner, len(ids))
 	for start := 0; start < len(ids); start += 100 {
 		part, err := st.Partners(ctx, ids[start:min(start+100, len(ids))])
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/payments"
 )
 
 // A partner's money stats are kept as running totals in the partner's own
@@ -37,8 +38,6 @@ const (
 	payablePrefix = "PAYABLE#"
 	paidPrefix    = "paid_"
 )
-
-func partnerPK(id string) string { return "PARTNER#" + id }
 
 // PayingWindowDays is how many UTC days of payments make a customer count
 // as paying: the day of the payment and the 35 days after it.
@@ -88,7 +87,7 @@ func (st *Store) pendingAdds(lines []ledger.Line, bucket string) []types.Transac
 // count of paying customers sums the last 36 day buckets. It only moves
 // forward; a concurrent payment of the same customer makes it read the
 // customer again.
-func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time) error {
+func (st *Store) TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error {
 	for attempt := 0; ; attempt++ {
 		if !c.Decision.Attributed || (!c.LastPaidAt.IsZero() && !c.LastPaidAt.Before(paidAt)) {
 			return nil
@@ -155,7 +154,7 @@ func (st *Store) TouchCustomer(ctx context.Context, c Customer, paidAt time.Time
 // payableMarker lists a payable statement in its partner's partition
 // until it is paid, so the partner's payable total reads only unpaid
 // statements.
-func payableMarker(stmt Statement) map[string]types.AttributeValue {
+func payableMarker(stmt ledger.Statement) map[string]types.AttributeValue {
 	item := key(partnerPK(stmt.PartnerID), payablePrefix+stmt.Period+"#"+stmt.Currency)
 	item["currency"] = s(stmt.Currency)
 	item["total"] = i64(stmt.Total())
@@ -183,7 +182,7 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 	var (
 		wg                 sync.WaitGroup
 		countsErr, moreErr error
-		lg                 Ledger
+		lg                 ledger.State
 	)
 	wg.Add(2)
 	go func() {
@@ -254,7 +253,7 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 
 // pendingFrom sums a partner's open pending buckets: from the ledger's
 // lowest open bucket to the month after now.
-func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg Ledger, now time.Time) (map[string]int64, error) {
+func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	if lg.Low == "" {
 		return out, nil // no line was ever written

@@ -204,7 +204,7 @@ func (st *Store) SidNumbers(ctx context.Context, partnerID string, r activity.Ra
 // that day.
 const ProgramShards = 8
 
-func programPK(partnerID string) string {
+func programDayPK(partnerID string) string {
 	return "PROGRAM#" + shardText(PartnerShard(partnerID)%ProgramShards)
 }
 
@@ -254,7 +254,7 @@ func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, adds map
 	if sid != "" {
 		items = append(items, row(partnerPK(partnerID), sidConvPrefix+dayKey(day)+"#"+sid, false))
 	}
-	return append(items, row(programPK(partnerID), "DAY#"+dayKey(day), true))
+	return append(items, row(programDayPK(partnerID), "DAY#"+dayKey(day), true))
 }
 
 // earnedAdds are convAdds for ledger lines of one payment: what each UTC

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/partner"
+
 	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
 )
@@ -100,7 +102,7 @@ func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord,
 			TableName: st.table, Key: partnerKey(next.PartnerID),
 			ConditionExpression:       aws.String("#s = :active"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":active": s(StatusActive)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":active": s(partner.StatusActive)},
 		}},
 	}
 	if old.PartnerID != next.PartnerID {

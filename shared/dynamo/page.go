@@ -75,8 +75,8 @@ func (st *Store) pageQuery(ctx context.Context, parts int, c Cursor, limit int, 
 // PeriodStatementsPage returns up to limit statements of a period from c,
 // shard by shard, and the cursor of the next page (nil at the end). With
 // payableOnly it keeps the payable ones, still reading at most limit.
-func (st *Store) PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c Cursor, limit int) ([]Statement, *Cursor, error) {
-	var out []Statement
+func (st *Store) PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c Cursor, limit int) ([]ledger.Statement, *Cursor, error) {
+	var out []ledger.Statement
 	next, err := st.pageQuery(ctx, LedgerShards, c, limit, func(part int) *dynamodb.QueryInput {
 		q := &dynamodb.QueryInput{
 			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"),

@@ -9,34 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"partnerkit/shared/partner"
 )
 
-// Partner statuses.
-const (
-	StatusActive    = "active"
-	StatusSuspended = "suspended"
-)
-
-// Partner is a partner's profile as stored.
-type Partner struct {
-	ID        string
-	Code      string
-	Name      string
-	Subject   string // JWT sub of the user who enrolled
-	Email     string // kept raw: payout statements need it
-	Status    string
-	CreatedAt time.Time
-}
-
-// CodeOwner is what the redirect needs to know about a code.
-type CodeOwner struct {
-	PartnerID string
-	Active    bool
-}
-
-func partnerKey(id string) map[string]types.AttributeValue { return key("PARTNER#"+id, "PROFILE") }
-
-func partnerItem(p Partner) map[string]types.AttributeValue {
+func partnerItem(p partner.Partner) map[string]types.AttributeValue {
 	item := partnerKey(p.ID)
 	item["partner_id"] = s(p.ID)
 	item["code"] = s(p.Code)
@@ -53,7 +30,7 @@ func partnerItem(p Partner) map[string]types.AttributeValue {
 	return item
 }
 
-// Partner index entries (gsi1), written at enrollment so the admin's
+// partner.Partner index entries (gsi1), written at enrollment so the admin's
 // partner list never scans: the profile lists partners by status, the
 // subject item all partners, both newest first; the code item lists codes
 // in code order for prefix search. An email entry (main table) finds an
@@ -63,16 +40,12 @@ const (
 	codesPK    = "CODES"
 )
 
-func partnersByStatusPK(status string) string { return "PARTNERS#" + status }
-
-func emailPK(email string) string { return "PEMAIL#" + email }
-
 // partnerOrder sorts partners by enrollment time, then id.
-func partnerOrder(p Partner) string { return timeText(p.CreatedAt) + "#" + p.ID }
+func partnerOrder(p partner.Partner) string { return timeText(p.CreatedAt) + "#" + p.ID }
 
-func partnerFrom(item map[string]types.AttributeValue) Partner {
+func partnerFrom(item map[string]types.AttributeValue) partner.Partner {
 	created, _ := time.Parse(time.RFC3339Nano, str(item, "created_at"))
-	return Partner{
+	return partner.Partner{
 		ID: str(item, "partner_id"), Code: str(item, "code"), Name: str(item, "name"),
 		Subject: str(item, "sub"), Email: str(item, "email"), Status: str(item, "status"), CreatedAt: created,
 	}
@@ -82,7 +55,7 @@ func partnerFrom(item map[string]types.AttributeValue) Partner {
 // the profile are each written only if absent. If the subject already has a
 // partner, that partner is returned with created false and nothing changes.
 // A taken code gives ErrCodeTaken.
-func (st *Store) CreatePartner(ctx context.Context, p Partner) (Partner, bool, error) {
+func (st *Store) CreatePartner(ctx context.Context, p partner.Partner) (partner.Partner, bool, error) {
 	notExists := aws.String("attribute_not_exists(pk)")
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: st.table, ConditionExpression: notExists,
@@ -103,7 +76,7 @@ func (st *Store) CreatePartner(ctx context.Context, p Partner) (Partner, bool, e
 	}
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
-		return Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
+		return partner.Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
 	}
 	reasons := tce.CancellationReasons
 	failed := func(i int) bool { return i < len(reasons) && aws.ToString(reasons[i].Code) == "ConditionalCheckFailed" }
@@ -111,52 +84,52 @@ func (st *Store) CreatePartner(ctx context.Context, p Partner) (Partner, bool, e
 	case failed(0):
 		existing, err := st.PartnerBySubject(ctx, p.Subject)
 		if err != nil {
-			return Partner{}, false, err
+			return partner.Partner{}, false, err
 		}
 		return existing, false, nil
 	case failed(1):
-		return Partner{}, false, ErrCodeTaken
+		return partner.Partner{}, false, ErrCodeTaken
 	default:
 		// Contention with a concurrent enrollment of the same subject: the
 		// caller retries and then sees the winner.
-		return Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
+		return partner.Partner{}, false, fmt.Errorf("dynamo: enrolling partner: %w", err)
 	}
 }
 
 // PartnerBySubject returns the partner enrolled by a JWT subject.
-func (st *Store) PartnerBySubject(ctx context.Context, sub string) (Partner, error) {
+func (st *Store) PartnerBySubject(ctx context.Context, sub string) (partner.Partner, error) {
 	item, err := st.get(ctx, "SUB#"+sub, "SUB", true)
 	if err != nil {
-		return Partner{}, err
+		return partner.Partner{}, err
 	}
 	return st.Partner(ctx, str(item, "partner_id"))
 }
 
-// Partner returns a partner's profile, or ErrNotFound.
-func (st *Store) Partner(ctx context.Context, id string) (Partner, error) {
+// partner.Partner returns a partner's profile, or ErrNotFound.
+func (st *Store) Partner(ctx context.Context, id string) (partner.Partner, error) {
 	item, err := st.get(ctx, "PARTNER#"+id, "PROFILE", true)
 	if err != nil {
-		return Partner{}, err
+		return partner.Partner{}, err
 	}
 	return partnerFrom(item), nil
 }
 
-// CodeOwner returns who owns a referral code, or ErrNotFound. It reads
+// partner.CodeOwner returns who owns a referral code, or ErrNotFound. It reads
 // eventually consistent: the redirect caches it anyway.
-func (st *Store) CodeOwner(ctx context.Context, code string) (CodeOwner, error) {
+func (st *Store) CodeOwner(ctx context.Context, code string) (partner.CodeOwner, error) {
 	item, err := st.get(ctx, "CODE#"+code, "CODE", false)
 	if err != nil {
-		return CodeOwner{}, err
+		return partner.CodeOwner{}, err
 	}
-	return CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == StatusActive}, nil
+	return partner.CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == partner.StatusActive}, nil
 }
 
 // SetPartnerStatus sets a partner's status on its profile and its code in
 // one transaction, and returns the updated profile.
-func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partner, error) {
+func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (partner.Partner, error) {
 	p, err := st.Partner(ctx, id)
 	if err != nil {
-		return Partner{}, err
+		return partner.Partner{}, err
 	}
 	set := aws.String("SET #s = :s")
 	names := map[string]string{"#s": "status"}
@@ -173,7 +146,7 @@ func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partn
 		},
 	})
 	if err != nil {
-		return Partner{}, fmt.Errorf("dynamo: setting partner status: %w", err)
+		return partner.Partner{}, fmt.Errorf("dynamo: setting partner status: %w", err)
 	}
 	p.Status = status
 	return p, nil
@@ -181,8 +154,8 @@ func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (Partn
 
 // Partners returns the profiles of the partner ids found, strongly
 // consistent, 100 to a batch.
-func (st *Store) Partners(ctx context.Context, ids []string) (map[string]Partner, error) {
-	out := make(map[string]Partner, len(ids))
+func (st *Store) Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error) {
+	out := make(map[string]partner.Partner, len(ids))
 	seen := map[string]bool{}
 	var keys []map[string]types.AttributeValue
 	flush := func() error {

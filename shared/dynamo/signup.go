@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/partner"
+
 	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/emailaddr"
@@ -30,11 +32,14 @@ type SignupLookup struct {
 	Existing *attribution.Decision // the customer is already attributed
 	Click    *PartnerTouch         // the visitor's first click (partner, time)
 	Invite   *PartnerTouch         // the first invite to the customer's email
-	Code     *CodeOwner            // owner of the typed referral code
+	Code     *partner.CodeOwner    // owner of the typed referral code
 }
 
 // SignupKeys names what LookupSignup reads; empty fields are skipped.
 type SignupKeys struct {
+	// Endpoint names the webhook whose WebhookID this is; "" is the
+	// signup webhook's.
+	Endpoint   string
 	WebhookID  string
 	CustomerID string
 	VisitorID  string
@@ -44,19 +49,15 @@ type SignupKeys struct {
 
 const signupEndpoint = "signup"
 
-func inviteKey(emailHash string) map[string]types.AttributeValue {
-	return key("INVITE#"+emailHash, "TOUCH")
-}
-
-func customerKey(id string) map[string]types.AttributeValue {
-	return key("CUSTOMER#"+id, "ATTRIBUTION")
-}
-
 // LookupSignup reads, in one consistent batch, the webhook's earlier
 // response, the customer's attribution, the visitor's first click, the
 // email's first invite and the code's owner.
 func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, error) {
-	keys := []map[string]types.AttributeValue{webhookKey(signupEndpoint, k.WebhookID), customerKey(k.CustomerID)}
+	endpoint := k.Endpoint
+	if endpoint == "" {
+		endpoint = signupEndpoint
+	}
+	keys := []map[string]types.AttributeValue{webhookKey(endpoint, k.WebhookID), customerKey(k.CustomerID)}
 	if k.VisitorID != "" {
 		keys = append(keys, key("VISITOR#"+k.VisitorID, "TOUCH"))
 	}
@@ -71,8 +72,8 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 		return SignupLookup{}, err
 	}
 	var lk SignupLookup
-	if item, ok := items["WEBHOOK#"+signupEndpoint+"#"+k.WebhookID+"|WEBHOOK"]; ok {
-		if w, ok := webhookFrom(signupEndpoint, k.WebhookID, item); ok {
+	if item, ok := items["WEBHOOK#"+endpoint+"#"+k.WebhookID+"|WEBHOOK"]; ok {
+		if w, ok := webhookFrom(endpoint, k.WebhookID, item); ok {
 			lk.Replay = &w
 		}
 	}
@@ -94,7 +95,7 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 		}
 	}
 	if item, ok := items["CODE#"+k.Code+"|CODE"]; ok {
-		lk.Code = &CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == StatusActive}
+		lk.Code = &partner.CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == partner.StatusActive}
 	}
 	return lk, nil
 }
@@ -284,8 +285,6 @@ func attributedTo(d attribution.Decision, signupAt time.Time) map[string]types.A
 		"gsi1sk":        s(timeText(at) + "#" + d.CustomerID),
 	}
 }
-
-func customersPK(partnerID string) string { return "PARTNER#" + partnerID + "#CUSTOMERS" }
 
 func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, error) {
 	d := attribution.Decision{

@@ -10,13 +10,14 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
-func newPartner(sub, code string) dynamo.Partner {
-	return dynamo.Partner{
+func newPartner(sub, code string) partner.Partner {
+	return partner.Partner{
 		ID: referral.NewPartnerID(), Code: code, Subject: sub, Email: sub + "@example.com",
-		Status: dynamo.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
+		Status: partner.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 	}
 }
 
@@ -40,7 +41,7 @@ func TestEnrollment(t *testing.T) {
 			t.Errorf("enrolling with a taken code: err = %v, want ErrCodeTaken", err)
 		}
 		owner, err := st.CodeOwner(ctx, "jane")
-		if err != nil || owner != (dynamo.CodeOwner{PartnerID: p.ID, Active: true}) {
+		if err != nil || owner != (partner.CodeOwner{PartnerID: p.ID, Active: true}) {
 			t.Errorf("CodeOwner(jane) = %+v, %v", owner, err)
 		}
 		bySub, err := st.PartnerBySubject(ctx, "u1")
@@ -50,8 +51,8 @@ func TestEnrollment(t *testing.T) {
 		if _, err := st.Partner(ctx, "pt_missing"); !errors.Is(err, dynamo.ErrNotFound) {
 			t.Errorf("Partner(missing) err = %v, want ErrNotFound", err)
 		}
-		sus, err := st.SetPartnerStatus(ctx, p.ID, dynamo.StatusSuspended)
-		if err != nil || sus.Status != dynamo.StatusSuspended {
+		sus, err := st.SetPartnerStatus(ctx, p.ID, partner.StatusSuspended)
+		if err != nil || sus.Status != partner.StatusSuspended {
 			t.Fatalf("SetPartnerStatus = %+v, %v", sus, err)
 		}
 		if owner, _ := st.CodeOwner(ctx, "jane"); owner.Active {

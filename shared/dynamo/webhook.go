@@ -48,10 +48,6 @@ func (r WebhookResponse) Answers(hash []byte) bool {
 // attrBodyHash holds WebhookResponse.BodyHash.
 const attrBodyHash = "body_sha256"
 
-func webhookKey(endpoint, id string) map[string]types.AttributeValue {
-	return key("WEBHOOK#"+endpoint+"#"+id, "WEBHOOK")
-}
-
 func webhookItem(r WebhookResponse, now time.Time) map[string]types.AttributeValue {
 	item := webhookKey(r.Endpoint, r.ID)
 	item["status"] = n(strconv.Itoa(r.Status))

@@ -1,23 +1,24 @@
 package httpapi
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
+
+	"partnerkit/shared/fault"
 )
 
-// Error codes of the public contract. Each maps to one HTTP status in
-// statusByCode.
+// Error codes of the public contract, as package fault defines them; the
+// names stay here so handlers read as before. Each maps to one HTTP status
+// in statusByCode.
 const (
-	CodeInvalidRequest   = "invalid_request"
-	CodeInvalidSignature = "invalid_signature"
-	CodeForbidden        = "forbidden"
-	CodeNotFound         = "not_found"
-	CodeConflict         = "conflict"
-	CodePayloadTooLarge  = "payload_too_large"
-	CodeRateLimited      = "rate_limited"
-	CodeInternal         = "internal"
-	CodeUnavailable      = "unavailable"
+	CodeInvalidRequest   = fault.CodeInvalidRequest
+	CodeInvalidSignature = fault.CodeInvalidSignature
+	CodeForbidden        = fault.CodeForbidden
+	CodeNotFound         = fault.CodeNotFound
+	CodeConflict         = fault.CodeConflict
+	CodePayloadTooLarge  = fault.CodePayloadTooLarge
+	CodeRateLimited      = fault.CodeRateLimited
+	CodeInternal         = fault.CodeInternal
+	CodeUnavailable      = fault.CodeUnavailable
 )
 
 var statusByCode = map[string]int{
@@ -32,31 +33,17 @@ var statusByCode = map[string]int{
 	CodeUnavailable:      http.StatusServiceUnavailable,
 }
 
-// Error is an error meant for the API caller: Code is one of the Code
-// constants and Message a sentence safe to show. Any other error reaching a
-// handler's edge is internal and never echoed.
-type Error struct {
-	Code    string
-	Message string
-}
+// Error is fault.Error, the error type meant for the API caller.
+type Error = fault.Error
 
-// Error implements the error interface.
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Errorf returns an *Error with a formatted message.
+// Errorf returns a *fault.Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return fault.Errorf(code, format, args...)
 }
 
-// ErrorCode returns the code of err if it is (or wraps) an *Error, else
-// CodeInternal.
-func ErrorCode(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return CodeInternal
-}
+// ErrorCode returns the code of err if it is (or wraps) a *fault.Error,
+// else CodeInternal.
+func ErrorCode(err error) string { return fault.ErrorCode(err) }
 
 // Status returns the HTTP status of an error code; unknown codes are 500.
 func Status(code string) int {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
@@ -34,10 +35,11 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, fmt.Errorf("config: LANDING_URL: %w", err)
 	}
-	store, awsCfg, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	h := &Handler{
 		Store:        store,
 		Sender:       email.NewSES(email.NewClient(awsCfg, cfg.SESEndpoint), cfg.SESConfigurationSet),

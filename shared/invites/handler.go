@@ -19,6 +19,7 @@ import (
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/unsubscribe"
 )
@@ -28,8 +29,8 @@ const Route = "POST /partners/{id}/invites"
 
 // Store is what sending invites needs of the store.
 type Store interface {
-	PartnerBySubject(ctx context.Context, sub string) (dynamo.Partner, error)
-	Partner(ctx context.Context, id string) (dynamo.Partner, error)
+	PartnerBySubject(ctx context.Context, sub string) (partner.Partner, error)
+	Partner(ctx context.Context, id string) (partner.Partner, error)
 	LookupInvites(ctx context.Context, partnerID, day string, hashes []string) (dynamo.InviteLookup, error)
 	ClaimInviteQuota(ctx context.Context, partnerID, day string, want, limit, sentHint int) (int, error)
 	ReleaseInviteQuota(ctx context.Context, partnerID, day string, n int) error
@@ -114,12 +115,12 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 
 // partner finds the partner the caller acts for (package access);
 // suspended partners send no invites.
-func (h *Handler) partner(ctx context.Context, id string, caller httpapi.Caller) (dynamo.Partner, error) {
+func (h *Handler) partner(ctx context.Context, id string, caller httpapi.Caller) (partner.Partner, error) {
 	p, err := access.Partner(ctx, h.Store, id, caller)
 	if err != nil {
 		return p, err
 	}
-	if p.Status != dynamo.StatusActive {
+	if p.Status != partner.StatusActive {
 		return p, httpapi.Errorf(httpapi.CodeForbidden, "A suspended partner cannot send invites.")
 	}
 	return p, nil
@@ -134,7 +135,7 @@ type address struct {
 
 // send decides every address's status and sends the invites: see the
 // package documentation for the order of writes.
-func (h *Handler) send(ctx context.Context, p dynamo.Partner, emails []string, message string) (Response, error) {
+func (h *Handler) send(ctx context.Context, p partner.Partner, emails []string, message string) (Response, error) {
 	now := h.Now().UTC().Truncate(time.Millisecond)
 	day := dynamo.InviteDay(now)
 	self, _ := emailaddr.Normalize(p.Email)
@@ -215,7 +216,7 @@ func invited(lk dynamo.InviteLookup, hash string) bool {
 // increment; slots go to addresses in request order, and a slot an
 // address gave back (lost touch, failed send) goes to the next address.
 // Unused slots are given back at the end.
-func (h *Handler) sendPending(ctx context.Context, p dynamo.Partner, replyTo, message string, addrs []address, pending []int, day string, now time.Time, sentToday int) error {
+func (h *Handler) sendPending(ctx context.Context, p partner.Partner, replyTo, message string, addrs []address, pending []int, day string, now time.Time, sentToday int) error {
 	slots, err := h.Store.ClaimInviteQuota(ctx, p.ID, day, len(pending), h.PerDay, sentToday)
 	if err != nil {
 		return err
@@ -247,7 +248,7 @@ func (h *Handler) sendPending(ctx context.Context, p dynamo.Partner, replyTo, me
 
 // sendWave sends the invites of wave, each holding a quota slot, a few at
 // a time, and sets their statuses.
-func (h *Handler) sendWave(ctx context.Context, p dynamo.Partner, replyTo, message string, addrs []address, wave []int, now time.Time) {
+func (h *Handler) sendWave(ctx context.Context, p partner.Partner, replyTo, message string, addrs []address, wave []int, now time.Time) {
 	limit := h.Concurrency
 	if limit <= 0 {
 		limit = DefaultConcurrency
@@ -268,7 +269,7 @@ func (h *Handler) sendWave(ctx context.Context, p dynamo.Partner, replyTo, messa
 
 // sendOne claims the address's invite touch and sends the invite. When
 // the send fails, the touch is deleted again: nothing is kept.
-func (h *Handler) sendOne(ctx context.Context, p dynamo.Partner, replyTo, message string, a address, now time.Time) string {
+func (h *Handler) sendOne(ctx context.Context, p partner.Partner, replyTo, message string, a address, now time.Time) string {
 	_, won, err := h.Store.RecordInviteTouch(ctx, a.hash, p.ID, now)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "invite touch not recorded", "partner_id", p.ID, "email_hash", a.hash, "error", err.Error())
@@ -295,7 +296,7 @@ func (h *Handler) sendOne(ctx context.Context, p dynamo.Partner, replyTo, messag
 // undoTouch deletes the invite touch this request recorded, retrying a
 // little: a touch left behind would mark the address already_referred
 // without an invite ever sent.
-func (h *Handler) undoTouch(ctx context.Context, p dynamo.Partner, a address, at time.Time) {
+func (h *Handler) undoTouch(ctx context.Context, p partner.Partner, a address, at time.Time) {
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	var err error

@@ -18,6 +18,7 @@ import (
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 	"partnerkit/shared/unsubscribe"
@@ -119,9 +120,9 @@ func body(emails []string, message *string) string {
 }
 
 // enroll stores an active partner for the JWT subject sub.
-func enroll(t testing.TB, st *dynamo.Store, sub, code, mail string) dynamo.Partner {
+func enroll(t testing.TB, st *dynamo.Store, sub, code, mail string) partner.Partner {
 	t.Helper()
-	p := dynamo.Partner{ID: "pt_" + sub, Code: code, Name: "", Subject: sub, Email: mail, Status: dynamo.StatusActive, CreatedAt: testNow}
+	p := partner.Partner{ID: "pt_" + sub, Code: code, Name: "", Subject: sub, Email: mail, Status: partner.StatusActive, CreatedAt: testNow}
 	if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestRefusals(t *testing.T) {
 	jane := enroll(t, st, "user-123", "jane", "jane@example.com")
 	bob := enroll(t, st, "user-456", "bob", "bob@example.com")
 	sus := enroll(t, st, "user-789", "sus", "sus@example.com")
-	if _, err := st.SetPartnerStatus(context.Background(), sus.ID, dynamo.StatusSuspended); err != nil {
+	if _, err := st.SetPartnerStatus(context.Background(), sus.ID, partner.StatusSuspended); err != nil {
 		t.Fatal(err)
 	}
 	many := make([]string, 26)
@@ -285,7 +286,7 @@ func TestRefusals(t *testing.T) {
 	if len(sender.sent) != 0 {
 		t.Errorf("refused requests sent %d emails", len(sender.sent))
 	}
-	for _, p := range []dynamo.Partner{jane, bob, sus} {
+	for _, p := range []partner.Partner{jane, bob, sus} {
 		if lk, err := st.LookupInvites(context.Background(), p.ID, dynamo.InviteDay(testNow), []string{testHasher.Hash("friend@example.com")}); err != nil || lk.SentToday != 0 || len(lk.Invited) != 0 {
 			t.Errorf("%s after refused requests: %+v, %v; want nothing stored", p.ID, lk, err)
 		}
@@ -349,7 +350,7 @@ func TestRefusedSend(t *testing.T) {
 func TestEmail(t *testing.T) {
 	b := dynamotest.Embedded(t)
 	st := dynamo.New(b.Client, b.Table)
-	p := dynamo.Partner{ID: "pt_jane", Code: "jane", Name: "Jane <b>Doe</b>", Subject: "user-123", Email: "jane@example.com", Status: dynamo.StatusActive, CreatedAt: testNow}
+	p := partner.Partner{ID: "pt_jane", Code: "jane", Name: "Jane <b>Doe</b>", Subject: "user-123", Email: "jane@example.com", Status: partner.StatusActive, CreatedAt: testNow}
 	if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +381,7 @@ func TestBadStoredName(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := dynamotest.Embedded(t)
 			st := dynamo.New(b.Client, b.Table)
-			p := dynamo.Partner{ID: "pt_jane", Code: "jane", Name: tt.stored, Subject: "user-123", Email: tt.email, Status: dynamo.StatusActive, CreatedAt: testNow}
+			p := partner.Partner{ID: "pt_jane", Code: "jane", Name: tt.stored, Subject: "user-123", Email: tt.email, Status: partner.StatusActive, CreatedAt: testNow}
 			if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
 				t.Fatal(err)
 			}
@@ -403,7 +404,7 @@ func TestBadStoredName(t *testing.T) {
 
 // checkInvite checks an invite from partner p to to as it left (or, through
 // SES, as it arrived).
-func checkInvite(t *testing.T, h *Handler, m email.Message, p dynamo.Partner, to string) {
+func checkInvite(t *testing.T, h *Handler, m email.Message, p partner.Partner, to string) {
 	t.Helper()
 	hash := testHasher.Hash(to)
 	if m.From != "partners@example.com" || !slices.Equal(m.To, []string{to}) || !slices.Equal(m.ReplyTo, []string{p.Email}) {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 
-	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/validate"
 )
@@ -39,7 +39,7 @@ type emailData struct {
 // address (address is the checked one, "" when it has none). A name
 // stored before the name rule existed may break it (line breaks, bidi
 // overrides); such a name is not shown, and the address stands in for it.
-func inviter(p dynamo.Partner, address string) string {
+func inviter(p partner.Partner, address string) string {
 	switch {
 	case p.Name != "" && validate.Name(p.Name) == nil:
 		return p.Name
@@ -52,7 +52,7 @@ func inviter(p dynamo.Partner, address string) string {
 // compose builds the invite of partner p to the address to (normalized,
 // with its hash); replyTo is the partner's own address, or "" when it has
 // no valid one.
-func (h *Handler) compose(p dynamo.Partner, replyTo, to, hash, message string) (email.Message, error) {
+func (h *Handler) compose(p partner.Partner, replyTo, to, hash, message string) (email.Message, error) {
 	unsubscribeURL := h.Unsubscribes.URL(h.BaseURL, hash)
 	d := emailData{
 		Inviter:        inviter(p, replyTo),

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"partnerkit/shared/httpapi"
+	"partnerkit/shared/fault"
 	"partnerkit/shared/validate"
 )
 
@@ -40,7 +40,7 @@ type Request struct {
 // the message with line breaks as "\n" and surrounding space trimmed.
 func (r Request) Validate() (message string, err error) {
 	if len(r.Emails) == 0 || len(r.Emails) > MaxEmails {
-		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "emails must list 1 to %d addresses.", MaxEmails)
+		return "", fault.Invalid("emails must list 1 to %d addresses.", MaxEmails)
 	}
 	if r.Message == nil {
 		return "", nil
@@ -50,12 +50,12 @@ func (r Request) Validate() (message string, err error) {
 	switch validate.Text(m, MaxMessageLen, true) {
 	case nil:
 	case validate.ErrTooLong:
-		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message must be at most %d characters.", MaxMessageLen)
+		return "", fault.Invalid("message must be at most %d characters.", MaxMessageLen)
 	default:
-		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message may contain line breaks but no other control characters, and no invisible formatting characters.")
+		return "", fault.Invalid("message may contain line breaks but no other control characters, and no invisible formatting characters.")
 	}
 	if HasLink(m) {
-		return "", httpapi.Errorf(httpapi.CodeInvalidRequest, "message may not contain a link or a web address: the invite carries the partner's link.")
+		return "", fault.Invalid("message may not contain a link or a web address: the invite carries the partner's link.")
 	}
 	return m, nil
 }

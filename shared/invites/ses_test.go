@@ -8,6 +8,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/email"
 	"partnerkit/shared/email/sestest"
+	"partnerkit/shared/partner"
 )
 
 // TestInviteThroughSES sends an invite through the real SES v2 SDK to
@@ -17,7 +18,7 @@ func TestInviteThroughSES(t *testing.T) {
 	endpoint := sestest.Endpoint(t)
 	b := dynamotest.Embedded(t)
 	st := dynamo.New(b.Client, b.Table)
-	p := dynamo.Partner{ID: "pt_jane", Code: "jane", Name: "Jane <b>Doe</b>", Subject: "user-123", Email: "jane@example.com", Status: dynamo.StatusActive, CreatedAt: testNow}
+	p := partner.Partner{ID: "pt_jane", Code: "jane", Name: "Jane <b>Doe</b>", Subject: "user-123", Email: "jane@example.com", Status: partner.StatusActive, CreatedAt: testNow}
 	if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,14 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
 // CenterStore is what the Partner Center's routes (contract section 9)
 // need of the store beyond the profile.
 type CenterStore interface {
-	ListPartners(ctx context.Context, f dynamo.PartnerFilter, pg dynamo.Page) ([]dynamo.Partner, string, error)
+	ListPartners(ctx context.Context, f dynamo.PartnerFilter, pg dynamo.Page) ([]partner.Partner, string, error)
 	Activity(ctx context.Context, partnerID string) (map[string]activity.Counts, error)
 	PartnerCustomers(ctx context.Context, partnerID string, pg dynamo.Page) ([]dynamo.CustomerEntry, string, error)
 	AttributionRecord(ctx context.Context, customerID string) (dynamo.AttributionRecord, error)
@@ -63,7 +64,7 @@ type PartnerSummary struct {
 func partnerFilter(req *events.APIGatewayV2HTTPRequest) (dynamo.PartnerFilter, error) {
 	var f dynamo.PartnerFilter
 	switch st := req.QueryStringParameters["status"]; st {
-	case "", dynamo.StatusActive, dynamo.StatusSuspended:
+	case "", partner.StatusActive, partner.StatusSuspended:
 		f.Status = st
 	default:
 		return f, httpapi.Errorf(httpapi.CodeInvalidRequest, `status must be "active" or "suspended".`)

@@ -16,6 +16,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/payments"
 )
 
 // get is a request with query parameters: r's route, claims and path id.
@@ -283,7 +284,7 @@ func TestCustomers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.TouchCustomer(context.Background(), dynamo.Customer{Decision: d, CreatedAt: testNow}, paid); err != nil {
+		if err := st.TouchCustomer(context.Background(), payments.Customer{Decision: d, CreatedAt: testNow}, paid); err != nil {
 			t.Fatal(err)
 		}
 

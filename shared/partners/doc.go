@@ -2,5 +2,6 @@
 // (POST /partners), profiles with stats (GET /partners/{id|me}) and
 // suspension by an admin (PATCH /partners/{id}), and the routes of the
 // Partner Center: promo links with their numbers (/partners/{id}/links)
-// and the program's numbers for admins (GET /program/numbers).
+// and the program's numbers for admins (GET /program/numbers), and the
+// program's settings for admins (GET and PUT /program).
 package partners

@@ -7,8 +7,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/program"
 	"partnerkit/shared/referral"
 )
 
@@ -19,13 +21,17 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, err
 	}
-	store, _, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	h := &Handler{
-		Store:     store,
-		Money:     store,
+		Store:   store,
+		Money:   store,
+		Program: store,
+		// Until an admin saves settings, the configuration is version 1.
+		Defaults:  program.FromEnvironment(cfg.CommissionBPS, cfg.CommissionMonths, cfg.MinPayout),
 		BaseURL:   cfg.PublicBaseURL,
 		Redirects: redirects,
 		Now:       time.Now,

@@ -16,6 +16,8 @@ import (
 	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
+	"partnerkit/shared/program"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
 	"partnerkit/shared/validate"
@@ -23,15 +25,15 @@ import (
 
 // Store is what the partner API needs of the store.
 type Store interface {
-	CreatePartner(ctx context.Context, p dynamo.Partner) (dynamo.Partner, bool, error)
-	PartnerBySubject(ctx context.Context, sub string) (dynamo.Partner, error)
-	Partner(ctx context.Context, id string) (dynamo.Partner, error)
-	SetPartnerStatus(ctx context.Context, id, status string) (dynamo.Partner, error)
+	CreatePartner(ctx context.Context, p partner.Partner) (partner.Partner, bool, error)
+	PartnerBySubject(ctx context.Context, sub string) (partner.Partner, error)
+	Partner(ctx context.Context, id string) (partner.Partner, error)
+	SetPartnerStatus(ctx context.Context, id, status string) (partner.Partner, error)
 	Attribution(ctx context.Context, customerID string) (attribution.Decision, error)
 	CenterStore
 	LinkStore
-	ProgramStore
-	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
+	NumbersStore
+	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -41,6 +43,10 @@ type Handler struct {
 	Store Store
 	// Money serves commissions, payouts and money stats.
 	Money MoneyStore
+	// Program keeps the program's settings; Defaults is version 1, from
+	// the configuration.
+	Program  ProgramStore
+	Defaults program.Settings
 	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
 	BaseURL string
 	// Redirects checks a promo link's target as the redirect will follow it.
@@ -100,6 +106,10 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.linkActivity(ctx, req, caller)
 	case "GET /program/numbers":
 		return h.programNumbers(ctx, req, caller)
+	case "GET /program":
+		return h.getProgram(ctx, caller)
+	case "PUT /program":
+		return h.putProgram(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }
@@ -148,9 +158,9 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		if code == "" {
 			code = referral.GenerateCode()
 		}
-		p := dynamo.Partner{
+		p := partner.Partner{
 			ID: referral.NewPartnerID(), Code: code, Name: name, Subject: caller.Subject,
-			Email: caller.Email, Status: dynamo.StatusActive, CreatedAt: h.Now().UTC(),
+			Email: caller.Email, Status: partner.StatusActive, CreatedAt: h.Now().UTC(),
 		}
 		got, created, err := h.Store.CreatePartner(ctx, p)
 		switch {
@@ -176,7 +186,7 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	return events.APIGatewayV2HTTPResponse{}, lastErr
 }
 
-func (h *Handler) enrolled(p dynamo.Partner) enrolled {
+func (h *Handler) enrolled(p partner.Partner) enrolled {
 	return enrolled{PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code}
 }
 
@@ -203,7 +213,7 @@ type Stats struct {
 }
 
 // lookup finds the partner the caller asks for (package access).
-func (h *Handler) lookup(ctx context.Context, id string, caller httpapi.Caller) (dynamo.Partner, error) {
+func (h *Handler) lookup(ctx context.Context, id string, caller httpapi.Caller) (partner.Partner, error) {
 	return access.Partner(ctx, h.Store, id, caller)
 }
 
@@ -219,13 +229,13 @@ func (h *Handler) get(ctx context.Context, id string, caller httpapi.Caller) (ev
 	return httpapi.JSON(http.StatusOK, prof), nil
 }
 
-func (h *Handler) profile(ctx context.Context, p dynamo.Partner) (Profile, error) {
+func (h *Handler) profile(ctx context.Context, p partner.Partner) (Profile, error) {
 	prof := h.profileOf(p)
 	return prof, h.money(ctx, p.ID, &prof.Stats)
 }
 
 // profileOf is a profile without its stats, which money fills.
-func (h *Handler) profileOf(p dynamo.Partner) Profile {
+func (h *Handler) profileOf(p partner.Partner) Profile {
 	return Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
@@ -245,7 +255,7 @@ func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 	if err := httpapi.DecodeBody(req, &in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if in.Status != dynamo.StatusActive && in.Status != dynamo.StatusSuspended {
+	if in.Status != partner.StatusActive && in.Status != partner.StatusSuspended {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, `status must be "active" or "suspended".`)
 	}
 	// The resolved partner's id, never the path's: "me" is not an id.

@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/numbers"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/validate"
 )
@@ -76,7 +77,7 @@ func (h *Handler) linkJSON(code string, l dynamo.Link) LinkJSON {
 }
 
 // defaultLink is the code itself, listed with the links.
-func (h *Handler) defaultLink(p dynamo.Partner) LinkJSON {
+func (h *Handler) defaultLink(p partner.Partner) LinkJSON {
 	return LinkJSON{LinkID: referral.DefaultLink, Name: "Referral link", URL: h.BaseURL + "/r/" + p.Code}
 }
 
@@ -200,10 +201,10 @@ func (h *Handler) patchLink(ctx context.Context, req *events.APIGatewayV2HTTPReq
 }
 
 // partnerLink finds the caller's partner and the link of the path.
-func (h *Handler) partnerLink(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (dynamo.Partner, dynamo.Link, error) {
+func (h *Handler) partnerLink(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (partner.Partner, dynamo.Link, error) {
 	id := req.PathParameters["link_id"]
 	if !referral.ValidLinkID(id) || id == referral.DefaultLink {
-		return dynamo.Partner{}, dynamo.Link{}, httpapi.Errorf(httpapi.CodeNotFound, "No such link.")
+		return partner.Partner{}, dynamo.Link{}, httpapi.Errorf(httpapi.CodeNotFound, "No such link.")
 	}
 	p, err := h.lookup(ctx, req.PathParameters["id"], caller)
 	if err != nil {
@@ -293,7 +294,7 @@ func (h *Handler) listLinks(ctx context.Context, req *events.APIGatewayV2HTTPReq
 // linksCSV is one row per link (the code itself first, on the first page)
 // and day of the range, zeros included, earnings in one column per
 // currency found.
-func (h *Handler) linksCSV(req *events.APIGatewayV2HTTPRequest, p dynamo.Partner, links []dynamo.Link, byLink map[string]map[string]numbers.Numbers, r activity.Range, next string) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) linksCSV(req *events.APIGatewayV2HTTPRequest, p partner.Partner, links []dynamo.Link, byLink map[string]map[string]numbers.Numbers, r activity.Range, next string) (events.APIGatewayV2HTTPResponse, error) {
 	rows := make([]LinkJSON, 0, len(links)+1)
 	if req.QueryStringParameters["cursor"] == "" {
 		rows = append(rows, h.defaultLink(p))
@@ -357,7 +358,7 @@ func (h *Handler) linkActivity(ctx context.Context, req *events.APIGatewayV2HTTP
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var p dynamo.Partner
+	var p partner.Partner
 	id := req.PathParameters["link_id"]
 	if id == referral.DefaultLink {
 		p, err = h.lookup(ctx, req.PathParameters["id"], caller)

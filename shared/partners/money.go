@@ -21,11 +21,11 @@ import (
 // MoneyStore is what the commission and payout routes need of the store.
 type MoneyStore interface {
 	PartnerLinesPage(ctx context.Context, partnerID string, buckets []string, c dynamo.Cursor, limit int) ([]ledger.Line, *dynamo.Cursor, error)
-	PartnerStatements(ctx context.Context, partnerID, period string) ([]dynamo.Statement, error)
-	PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c dynamo.Cursor, limit int) ([]dynamo.Statement, *dynamo.Cursor, error)
-	PeriodState(ctx context.Context, period string) (dynamo.PeriodInfo, error)
+	PartnerStatements(ctx context.Context, partnerID, period string) ([]ledger.Statement, error)
+	PeriodStatementsPage(ctx context.Context, period string, payableOnly bool, c dynamo.Cursor, limit int) ([]ledger.Statement, *dynamo.Cursor, error)
+	PeriodState(ctx context.Context, period string) (ledger.PeriodInfo, error)
 	PartnerEmails(ctx context.Context, ids []string) (map[string]string, error)
-	MarkPaid(ctx context.Context, id, reference string, now time.Time) (dynamo.Statement, error)
+	MarkPaid(ctx context.Context, id, reference string, now time.Time) (ledger.Statement, error)
 	PartnerStats(ctx context.Context, partnerID string, now time.Time) (dynamo.MoneyStats, error)
 }
 
@@ -46,7 +46,7 @@ type StatementJSON struct {
 	Reference   string `json:"reference,omitempty"`
 }
 
-func statementJSON(s dynamo.Statement) StatementJSON {
+func statementJSON(s ledger.Statement) StatementJSON {
 	return StatementJSON{
 		StatementID: s.ID, PartnerID: s.PartnerID, Email: s.Email, Period: s.Period, Currency: s.Currency,
 		Earned: s.Earned, Reversed: s.Reversed, CarriedIn: s.CarriedIn, Total: s.Total(), Status: s.Status, Reference: s.Reference,
@@ -95,7 +95,7 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 	}{Period: period, Lines: []LineJSON{}, Statements: []StatementJSON{}}
 	// Lines are in a period's statements once the period is closed.
 	info, err := h.Money.PeriodState(ctx, period)
-	if err != nil || info.State != dynamo.PeriodClosed || info.Into != "" {
+	if err != nil || info.State != ledger.PeriodClosed || info.Into != "" {
 		return httpapi.JSON(http.StatusOK, out), err
 	}
 	// A partner has one statement per currency in a period: every page
@@ -108,7 +108,7 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		out.Statements = append(out.Statements, statementJSON(s))
 	}
 	// The close of period swept in the lines of every earlier open period.
-	lines, next, err := h.Money.PartnerLinesPage(ctx, p.ID, dynamo.Periods(info.From, period), cursor, limit)
+	lines, next, err := h.Money.PartnerLinesPage(ctx, p.ID, ledger.Periods(info.From, period), cursor, limit)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		out.Lines = append(out.Lines, LineJSON{
 			LineID: l.ID, Kind: l.Kind, PaymentID: l.PaymentID, RefundID: l.RefundID, CustomerID: l.CustomerID,
 			Amount: l.Amount, Currency: l.Currency, At: time.UnixMilli(l.At).UTC().Format(dynamo.TimeFormat),
-			StatementID: dynamo.StatementID(period, l.Currency, p.ID),
+			StatementID: ledger.StatementID(period, l.Currency, p.ID),
 		})
 	}
 	out.NextCursor = encodeCursor(next)
@@ -241,13 +241,13 @@ func (h *Handler) markPaid(ctx context.Context, req *events.APIGatewayV2HTTPRequ
 			"reference is required: the payment's external reference, at most %d characters on one line, without control or invisible formatting characters.", maxReferenceLen)
 	}
 	id := req.PathParameters["statement_id"]
-	period, _, _, ok := dynamo.ParseStatementID(id)
+	period, _, _, ok := ledger.ParseStatementID(id)
 	if !ok {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No statement has the id %q.", id)
 	}
 	if info, err := h.Money.PeriodState(ctx, period); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
-	} else if info.State != dynamo.PeriodClosed {
+	} else if info.State != ledger.PeriodClosed {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeConflict, "Period %s is not closed yet; its statements are not final.", period)
 	}
 	s, err := h.Money.MarkPaid(ctx, id, in.Reference, h.Now())

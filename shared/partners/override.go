@@ -14,6 +14,7 @@ import (
 	"partnerkit/shared/backoff"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/signup"
 )
 
@@ -103,7 +104,7 @@ func (h *Handler) activePartner(ctx context.Context, id string) error {
 		return httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
 	case err != nil:
 		return err
-	case p.Status != dynamo.StatusActive:
+	case p.Status != partner.StatusActive:
 		return httpapi.Errorf(httpapi.CodeConflict, "Partner %q is suspended; reactivate it before moving customers to it.", id)
 	}
 	return nil

@@ -33,9 +33,9 @@ func TestPayoutsPaginate(t *testing.T) {
 		h := newHandler(t, b)
 		var old enrolled
 		call(t, h, request{sub: "old", email: "old@example.com", body: `{}`}, &old)
-		stmts := []dynamo.Statement{{PartnerID: old.PartnerID, Totals: ledger.Totals{Earned: 5}, Status: ledger.StatusPayable}}
+		stmts := []ledger.Statement{{PartnerID: old.PartnerID, Totals: ledger.Totals{Earned: 5}, Status: ledger.StatusPayable}}
 		for i := range 6 {
-			s := dynamo.Statement{PartnerID: fmt.Sprintf("pt_%d", i), Email: fmt.Sprintf("p%d@example.com", i), Totals: ledger.Totals{Earned: int64(100 + i)}, Status: ledger.StatusPayable}
+			s := ledger.Statement{PartnerID: fmt.Sprintf("pt_%d", i), Email: fmt.Sprintf("p%d@example.com", i), Totals: ledger.Totals{Earned: int64(100 + i)}, Status: ledger.StatusPayable}
 			if i%2 == 1 {
 				s.Status = ledger.StatusCarriedForward
 			}
@@ -43,7 +43,7 @@ func TestPayoutsPaginate(t *testing.T) {
 		}
 		for i := range stmts {
 			stmts[i].Period, stmts[i].Currency = "2026-10", "USD"
-			stmts[i].ID = dynamo.StatementID("2026-10", "USD", stmts[i].PartnerID)
+			stmts[i].ID = ledger.StatementID("2026-10", "USD", stmts[i].PartnerID)
 		}
 		if _, err := st.WriteStatements(context.Background(), stmts, false); err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func TestPayoutsPaginate(t *testing.T) {
 				break
 			}
 		}
-		if len(seen) != len(stmts) || seen[dynamo.StatementID("2026-10", "USD", old.PartnerID)] != "old@example.com" || seen[dynamo.StatementID("2026-10", "USD", "pt_3")] != "p3@example.com" {
+		if len(seen) != len(stmts) || seen[ledger.StatementID("2026-10", "USD", old.PartnerID)] != "old@example.com" || seen[ledger.StatementID("2026-10", "USD", "pt_3")] != "p3@example.com" {
 			t.Errorf("statements over %d pages: %v", pages, seen)
 		}
 

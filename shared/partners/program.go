@@ -2,104 +2,86 @@ package partners
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"partnerkit/shared/activity"
+	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
-	"partnerkit/shared/numbers"
+	"partnerkit/shared/program"
 )
 
-// ProgramStore is what the admin's program numbers need of the store.
+// ProgramStore is what the program settings routes need of the store.
 type ProgramStore interface {
-	ProgramNumbers(ctx context.Context, r activity.Range) (map[string]numbers.Numbers, map[string]numbers.Numbers, error)
+	Program(ctx context.Context) (program.Settings, bool, error)
+	SaveProgram(ctx context.Context, s program.Settings) error
 }
 
-// TopPartners is how many partners the program numbers rank.
-const TopPartners = 10
+var _ ProgramStore = (*dynamo.Store)(nil)
 
-// ProgramDay is one day of the whole program.
-type ProgramDay struct {
-	Date      string           `json:"date"`
-	Signups   int64            `json:"signups"`
-	Customers int64            `json:"customers"`
-	Earned    map[string]int64 `json:"earned"`
-}
-
-// TopPartner is a partner ranked by signups over the range, with its
-// clicks over the same days.
-type TopPartner struct {
-	PartnerID    string           `json:"partner_id"`
-	Code         string           `json:"code"`
-	Name         string           `json:"name,omitempty"`
-	Clicks       int64            `json:"clicks"`
-	Signups      int64            `json:"signups"`
-	Customers    int64            `json:"customers"`
-	Earned       map[string]int64 `json:"earned"`
-	SignupRate   *float64         `json:"signup_rate"`
-	CustomerRate *float64         `json:"customer_rate"`
-}
-
-func moneyOrEmpty(m map[string]int64) map[string]int64 {
-	if m == nil {
-		return map[string]int64{}
+// current returns the settings in force: the saved ones, else version 1
+// from the configuration.
+func (h *Handler) current(ctx context.Context) (program.Settings, error) {
+	s, ok, err := h.Program.Program(ctx)
+	if err != nil || ok {
+		return s, err
 	}
-	return m
+	return h.Defaults, nil
 }
 
-func (h *Handler) programNumbers(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) getProgram(ctx context.Context, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
 	if !caller.Admin {
-		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read the program's numbers.")
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read the program's settings.")
 	}
-	now := h.Now()
-	r, err := rangeOf(req, now)
+	s, err := h.current(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	byDate, byPartner, err := h.Store.ProgramNumbers(ctx, r)
+	return httpapi.JSON(http.StatusOK, s), nil
+}
+
+// putProgram saves a new version. The body is the whole settings document
+// with "version" the version the admin edited: a save over a version that
+// is no longer current is refused with 409, so no change is lost.
+func (h *Handler) putProgram(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may change the program's settings.")
+	}
+	s, err := decodeSettings(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	days := make([]ProgramDay, 0, r.Len())
-	var total numbers.Numbers
-	for d := r.From; !d.After(r.To); d = d.AddDate(0, 0, 1) {
-		date := d.Format(activity.DateFormat)
-		n := byDate[date]
-		total.Add(n)
-		days = append(days, ProgramDay{Date: date, Signups: n.Signups, Customers: n.Customers, Earned: moneyOrEmpty(n.Earned)})
-	}
-	top := numbers.Top(byPartner, TopPartners)
-	ids := make([]string, len(top))
-	for i, t := range top {
-		ids[i] = t.Name
-	}
-	profiles, err := h.Store.Partners(ctx, ids)
+	cur, err := h.current(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	out := make([]TopPartner, 0, len(top))
-	for _, t := range top {
-		// Clicks of the ranked few, from their own daily counters.
-		byDay, err := h.Store.Activity(ctx, t.Name)
-		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		var clicks int64
-		for _, p := range activity.Series(r, byDay, now) {
-			clicks += p.Clicks
-		}
-		p := profiles[t.Name]
-		out = append(out, TopPartner{PartnerID: t.Name, Code: p.Code, Name: p.Name, Clicks: clicks, Signups: t.Signups,
-			Customers: t.Customers, Earned: moneyOrEmpty(t.Earned), SignupRate: numbers.Rate(t.Signups, clicks), CustomerRate: t.CustomerRate()})
+	if s.Version != cur.Version {
+		return events.APIGatewayV2HTTPResponse{}, stale(cur.Version)
 	}
-	return httpapi.JSON(http.StatusOK, struct {
-		From        string           `json:"from"`
-		To          string           `json:"to"`
-		Signups     int64            `json:"signups"`
-		Customers   int64            `json:"customers"`
-		Earned      map[string]int64 `json:"earned"`
-		Days        []ProgramDay     `json:"days"`
-		TopPartners []TopPartner     `json:"top_partners"`
-	}{r.From.Format(activity.DateFormat), r.To.Format(activity.DateFormat), total.Signups, total.Customers, moneyOrEmpty(total.Earned), days, out}), nil
+	s.Version++
+	s.UpdatedBy, s.UpdatedAt = caller.Subject, h.Now().UTC().Truncate(1e6)
+	if err := h.Program.SaveProgram(ctx, s); errors.Is(err, dynamo.ErrStaleProgram) {
+		return events.APIGatewayV2HTTPResponse{}, stale(s.Version - 1)
+	} else if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return httpapi.JSON(http.StatusOK, s), nil
+}
+
+func stale(read int) error {
+	return httpapi.Errorf(httpapi.CodeConflict, "The settings changed since version %d was read: read them again and reapply your change.", read)
+}
+
+// decodeSettings reads and checks a settings document.
+func decodeSettings(req *events.APIGatewayV2HTTPRequest) (program.Settings, error) {
+	var s program.Settings
+	if err := httpapi.DecodeBody(req, &s); err != nil {
+		return s, err
+	}
+	if s.Version < 1 {
+		return s, httpapi.Errorf(httpapi.CodeInvalidRequest, "version: give the version you edited, as GET /program answered it.")
+	}
+	s.Normalize()
+	return s, s.Validate()
 }

@@ -44,11 +44,11 @@ func seedHistory(t *testing.T, st *dynamo.Store, partnerID string, customers, st
 	wg.Wait()
 
 	ctx := context.Background()
-	var stmts []dynamo.Statement
+	var stmts []ledger.Statement
 	p := ledger.PeriodOf(now)
 	for range statements {
 		p = p.Prev()
-		stmts = append(stmts, dynamo.Statement{ID: dynamo.StatementID(p.String(), "USD", partnerID), PartnerID: partnerID,
+		stmts = append(stmts, ledger.Statement{ID: ledger.StatementID(p.String(), "USD", partnerID), PartnerID: partnerID,
 			Period: p.String(), Currency: "USD", Totals: ledger.Totals{Earned: 2475, Lines: 1}, Status: ledger.StatusPayable})
 	}
 	if _, err := st.WriteStatements(ctx, stmts, false); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/partner"
 )
 
 // Cache lifetimes: a code's owner changes only on suspension, so a minute
@@ -17,8 +18,8 @@ const (
 )
 
 type cacheEntry struct {
-	owner dynamo.CodeOwner // zero for a code nobody owns
-	route dynamo.LinkRoute // of code/slug entries; zero for a slug the code lacks
+	owner partner.CodeOwner // zero for a code nobody owns
+	route dynamo.LinkRoute  // of code/slug entries; zero for a slug the code lacks
 	until time.Time
 }
 
@@ -46,7 +47,7 @@ func (c *codeCache) get(code string, now time.Time) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *codeCache) put(code string, owner dynamo.CodeOwner, route dynamo.LinkRoute, now time.Time) {
+func (c *codeCache) put(code string, owner partner.CodeOwner, route dynamo.LinkRoute, now time.Time) {
 	ttl := c.ttl
 	if owner.PartnerID == "" {
 		ttl = c.unknownTTL

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/referral"
@@ -22,10 +23,11 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err != nil {
 		return nil, err
 	}
-	store, _, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	ttl := CodeTTL
 	if cfg.Local {
 		ttl = 0

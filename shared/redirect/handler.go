@@ -10,13 +10,14 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 )
 
 // Store is what the redirect needs of the store.
 type Store interface {
-	CodeOwner(ctx context.Context, code string) (dynamo.CodeOwner, error)
-	LinkRoute(ctx context.Context, code, slug string) (dynamo.CodeOwner, dynamo.LinkRoute, error)
+	CodeOwner(ctx context.Context, code string) (partner.CodeOwner, error)
+	LinkRoute(ctx context.Context, code, slug string) (partner.CodeOwner, dynamo.LinkRoute, error)
 	CountClick(ctx context.Context, c dynamo.Click) error
 	CountRepeatClick(ctx context.Context, visitorID string, c dynamo.Click) (bool, error)
 	RecordFirstTouch(ctx context.Context, t referral.Touch, window time.Duration) (referral.Touch, bool, error)
@@ -195,7 +196,7 @@ func (h *Handler) target(req Request, route dynamo.LinkRoute) referral.Target {
 // owner looks a code (and a promo link's slug) up through the cache. A
 // code nobody owns comes back as a zero CodeOwner, a slug the code lacks
 // as a zero LinkRoute.
-func (h *Handler) owner(ctx context.Context, code, slug string, now time.Time) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
+func (h *Handler) owner(ctx context.Context, code, slug string, now time.Time) (partner.CodeOwner, dynamo.LinkRoute, error) {
 	k := code
 	if slug != "" {
 		k = code + "/" + slug
@@ -204,7 +205,7 @@ func (h *Handler) owner(ctx context.Context, code, slug string, now time.Time) (
 		return e.owner, e.route, nil
 	}
 	var (
-		owner dynamo.CodeOwner
+		owner partner.CodeOwner
 		route dynamo.LinkRoute
 		err   error
 	)
@@ -215,10 +216,10 @@ func (h *Handler) owner(ctx context.Context, code, slug string, now time.Time) (
 	}
 	switch {
 	case errors.Is(err, dynamo.ErrNotFound):
-		h.cache.put(k, dynamo.CodeOwner{}, dynamo.LinkRoute{}, now)
-		return dynamo.CodeOwner{}, dynamo.LinkRoute{}, nil
+		h.cache.put(k, partner.CodeOwner{}, dynamo.LinkRoute{}, now)
+		return partner.CodeOwner{}, dynamo.LinkRoute{}, nil
 	case err != nil:
-		return dynamo.CodeOwner{}, dynamo.LinkRoute{}, err
+		return partner.CodeOwner{}, dynamo.LinkRoute{}, err
 	}
 	h.cache.put(k, owner, route, now)
 	return owner, route, nil

@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -25,7 +26,7 @@ import (
 // tested against DynamoDB Local in package dynamo.
 type fakeStore struct {
 	mu      sync.Mutex
-	owners  map[string]dynamo.CodeOwner
+	owners  map[string]partner.CodeOwner
 	clicks  map[string]int
 	touches map[string]referral.Touch
 	lookups int
@@ -40,7 +41,7 @@ type fakeStore struct {
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		owners: map[string]dynamo.CodeOwner{
+		owners: map[string]partner.CodeOwner{
 			"abcd2345": {PartnerID: "pt_a", Active: true},
 			"bbbb2345": {PartnerID: "pt_b", Active: true},
 			"sus-code": {PartnerID: "pt_s", Active: false},
@@ -57,21 +58,21 @@ func newFakeStore() *fakeStore {
 	}
 }
 
-func (f *fakeStore) CodeOwner(_ context.Context, code string) (dynamo.CodeOwner, error) {
+func (f *fakeStore) CodeOwner(_ context.Context, code string) (partner.CodeOwner, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lookups++
 	if f.fail != nil {
-		return dynamo.CodeOwner{}, f.fail
+		return partner.CodeOwner{}, f.fail
 	}
 	o, ok := f.owners[code]
 	if !ok {
-		return dynamo.CodeOwner{}, dynamo.ErrNotFound
+		return partner.CodeOwner{}, dynamo.ErrNotFound
 	}
 	return o, nil
 }
 
-func (f *fakeStore) LinkRoute(ctx context.Context, code, slug string) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
+func (f *fakeStore) LinkRoute(ctx context.Context, code, slug string) (partner.CodeOwner, dynamo.LinkRoute, error) {
 	o, err := f.CodeOwner(ctx, code)
 	if err != nil {
 		return o, dynamo.LinkRoute{}, err
@@ -308,11 +309,11 @@ func BenchmarkRedirectMetrics(b *testing.B) {
 // the handler, not a map that grows with b.N.
 type nopStore struct{}
 
-func (nopStore) CodeOwner(context.Context, string) (dynamo.CodeOwner, error) {
-	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, nil
+func (nopStore) CodeOwner(context.Context, string) (partner.CodeOwner, error) {
+	return partner.CodeOwner{PartnerID: "pt_a", Active: true}, nil
 }
-func (nopStore) LinkRoute(context.Context, string, string) (dynamo.CodeOwner, dynamo.LinkRoute, error) {
-	return dynamo.CodeOwner{PartnerID: "pt_a", Active: true}, dynamo.LinkRoute{}, nil
+func (nopStore) LinkRoute(context.Context, string, string) (partner.CodeOwner, dynamo.LinkRoute, error) {
+	return partner.CodeOwner{PartnerID: "pt_a", Active: true}, dynamo.LinkRoute{}, nil
 }
 func (nopStore) CountClick(context.Context, dynamo.Click) error { return nil }
 func (nopStore) CountRepeatClick(context.Context, string, dynamo.Click) (bool, error) {

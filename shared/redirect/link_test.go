@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/activity"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -116,7 +117,7 @@ func TestUniqueClicksStored(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		ctx := context.Background()
 		st := dynamo.New(b.Client, b.Table)
-		if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: testNow}); err != nil {
+		if _, _, err := st.CreatePartner(ctx, partner.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: partner.StatusActive, CreatedAt: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_2345678923", PartnerID: "pt_a", Name: "Spring", Slug: "spring", To: "/pricing", CreatedAt: testNow}); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -25,7 +26,7 @@ func TestRequestsPerRedirect(t *testing.T) {
 		ctx := context.Background()
 		api := dynamotest.NewCounter(b.Client)
 		st := dynamo.New(api, b.Table)
-		if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: time.Now()}); err != nil {
+		if _, _, err := st.CreatePartner(ctx, partner.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: partner.StatusActive, CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		api.Take()
@@ -56,7 +57,7 @@ func TestWriteUnitsPerClick(t *testing.T) {
 	ctx := context.Background()
 	api := dynamotest.NewCounter(b.Client)
 	st := dynamo.New(api, b.Table)
-	if _, _, err := st.CreatePartner(ctx, dynamo.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: dynamo.StatusActive, CreatedAt: time.Now()}); err != nil {
+	if _, _, err := st.CreatePartner(ctx, partner.Partner{ID: "pt_a", Code: "abcd2345", Subject: "u", Status: partner.StatusActive, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateLink(ctx, "abcd2345", dynamo.Link{ID: "ln_2345678923", PartnerID: "pt_a", Name: "Spring", Slug: "spring", Sid: "nl", CreatedAt: time.Now()}); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/partner"
 )
 
 // benchStore answers like a store holding one click for the visitor, and
@@ -18,9 +19,9 @@ func (s *benchStore) LookupSignup(context.Context, dynamo.SignupKeys) (dynamo.Si
 	return dynamo.SignupLookup{Click: &dynamo.PartnerTouch{PartnerID: "pt_alice", At: testNow.Add(-time.Hour)}}, nil
 }
 
-func (s *benchStore) Partners(context.Context, []string) (map[string]dynamo.Partner, error) {
+func (s *benchStore) Partners(context.Context, []string) (map[string]partner.Partner, error) {
 	s.requests++
-	return map[string]dynamo.Partner{"pt_alice": {ID: "pt_alice", Email: "alice@example.com", Status: dynamo.StatusActive}}, nil
+	return map[string]partner.Partner{"pt_alice": {ID: "pt_alice", Email: "alice@example.com", Status: partner.StatusActive}}, nil
 }
 
 func (s *benchStore) SaveAttribution(_ context.Context, d attribution.Decision, _ attribution.Signup, _ string, w dynamo.WebhookResponse, _ time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error) {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"partnerkit/shared/emailaddr"
-	"partnerkit/shared/httpapi"
+	"partnerkit/shared/fault"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
@@ -39,7 +39,7 @@ type Event struct {
 }
 
 func invalid(format string, args ...any) error {
-	return httpapi.Errorf(httpapi.CodeInvalidRequest, format, args...)
+	return fault.Invalid(format, args...)
 }
 
 // Decode parses and checks a webhook body received at now. Unknown fields are ignored, so

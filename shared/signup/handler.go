@@ -17,13 +17,14 @@ import (
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/metrics"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/webhook"
 )
 
 // Store is what the signup webhook needs of the store.
 type Store interface {
 	LookupSignup(ctx context.Context, k dynamo.SignupKeys) (dynamo.SignupLookup, error)
-	Partners(ctx context.Context, ids []string) (map[string]dynamo.Partner, error)
+	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
 	SaveAttribution(ctx context.Context, d attribution.Decision, s attribution.Signup, emailHash string, resp dynamo.WebhookResponse, now time.Time) (attribution.Decision, bool, dynamo.WebhookResponse, error)
 	SaveWebhookResponse(ctx context.Context, r dynamo.WebhookResponse, now time.Time) (dynamo.WebhookResponse, error)
 	FirstResponse(ctx context.Context, endpoint, id string) (dynamo.WebhookResponse, bool, error)
@@ -76,20 +77,48 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		}
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	emailHash := h.Hasher.Hash(ev.Email)
+	rec := Recorder{Store: h.Store, Hasher: h.Hasher, Window: h.Window}
+	w, err := rec.Record(ctx, dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash}, ev, now)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return replay(id, hash, w)
+}
 
+// Recorder turns a checked signup into its customer's attribution: the one
+// path of every webhook that reports signups (this one and Stripe's), so
+// they decide alike. It is safe for concurrent use.
+type Recorder struct {
+	Store  Store
+	Hasher *emailaddr.Hasher
+	// Window is COOKIE_DAYS: touches older than this before created_at
+	// are out of window.
+	Window time.Duration
+}
+
+// Record attributes ev once and returns the response kept for the
+// delivery that key names (its Endpoint, ID and BodyHash): that
+// delivery's first response if it was handled before, else the
+// customer's attribution, decided now or by an earlier delivery. Writes
+// lost to concurrent ones are retried within ctx.
+func (r *Recorder) Record(ctx context.Context, key dynamo.WebhookResponse, ev Event, now time.Time) (dynamo.WebhookResponse, error) {
+	emailHash := ""
+	if ev.Email != "" {
+		// Stripe customers may have no email: then no invite can match.
+		emailHash = r.Hasher.Hash(ev.Email)
+	}
 	for attempt := 0; ; attempt++ {
-		w, err := h.attribute(ctx, id, hash, ev, emailHash, now)
+		w, err := r.attribute(ctx, key, ev, emailHash, now)
 		if err == nil {
-			return replay(id, hash, w)
+			return w, nil
 		}
 		if !dynamo.Contended(err) {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return dynamo.WebhookResponse{}, err
 		}
 		// A transaction lost to a concurrent one on the same customer:
 		// the next attempt reads the winner.
 		if err := backoff.Default.Wait(ctx, attempt); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("signup: attributing %s: %w", ev.CustomerID, err)
+			return dynamo.WebhookResponse{}, fmt.Errorf("signup: attributing %s: %w", ev.CustomerID, err)
 		}
 	}
 }
@@ -106,9 +135,9 @@ func replay(id string, hash []byte, w dynamo.WebhookResponse) (events.APIGateway
 
 // attribute returns the response to give: the delivery's first response,
 // the customer's existing attribution, or a new decision, saved.
-func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Event, emailHash string, now time.Time) (dynamo.WebhookResponse, error) {
-	lk, err := h.Store.LookupSignup(ctx, dynamo.SignupKeys{
-		WebhookID: id, CustomerID: ev.CustomerID, VisitorID: ev.VisitorID, EmailHash: emailHash, Code: ev.Code,
+func (r *Recorder) attribute(ctx context.Context, key dynamo.WebhookResponse, ev Event, emailHash string, now time.Time) (dynamo.WebhookResponse, error) {
+	lk, err := r.Store.LookupSignup(ctx, dynamo.SignupKeys{
+		Endpoint: key.Endpoint, WebhookID: key.ID, CustomerID: ev.CustomerID, VisitorID: ev.VisitorID, EmailHash: emailHash, Code: ev.Code,
 	})
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
@@ -117,7 +146,7 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 		return *lk.Replay, nil
 	}
 	if lk.Existing != nil {
-		return h.Store.SaveWebhookResponse(ctx, h.response(id, hash, *lk.Existing), now)
+		return r.Store.SaveWebhookResponse(ctx, response(key, *lk.Existing), now)
 	}
 
 	var touches []attribution.Touch
@@ -138,20 +167,20 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 		}
 		// Whose email (self-referrals) and who is suspended now: a
 		// suspension skips touches recorded before it, too.
-		partners, err := h.Store.Partners(ctx, ids)
+		partners, err := r.Store.Partners(ctx, ids)
 		if err != nil {
 			return dynamo.WebhookResponse{}, err
 		}
 		for i := range touches {
 			p := partners[touches[i].PartnerID]
 			touches[i].PartnerEmail, _ = emailaddr.Normalize(p.Email)
-			touches[i].Suspended = p.Status == dynamo.StatusSuspended
+			touches[i].Suspended = p.Status == partner.StatusSuspended
 		}
 	}
 	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}
-	d := attribution.Decide(signup, touches, h.Window)
+	d := attribution.Decide(signup, touches, r.Window)
 
-	saved, ok, w, err := h.Store.SaveAttribution(ctx, d, signup, emailHash, h.response(id, hash, d), now)
+	saved, ok, w, err := r.Store.SaveAttribution(ctx, d, signup, emailHash, response(key, d), now)
 	switch {
 	case errors.Is(err, dynamo.ErrWebhookReplayed):
 		return w, nil
@@ -165,13 +194,15 @@ func (h *Handler) attribute(ctx context.Context, id string, hash []byte, ev Even
 	}
 	// Another delivery attributed this customer first: answer with its
 	// decision, and keep that as this delivery's response.
-	return h.Store.SaveWebhookResponse(ctx, h.response(id, hash, saved), now)
+	return r.Store.SaveWebhookResponse(ctx, response(key, saved), now)
 }
 
-func (h *Handler) response(id string, hash []byte, d attribution.Decision) dynamo.WebhookResponse {
+// response is key with d as its answer.
+func response(key dynamo.WebhookResponse, d attribution.Decision) dynamo.WebhookResponse {
 	body, err := json.Marshal(Result(d, false))
 	if err != nil {
 		panic("signup: encoding a result: " + err.Error())
 	}
-	return dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash, Status: http.StatusOK, Body: string(body)}
+	key.Status, key.Body = http.StatusOK, string(body)
+	return key
 }

@@ -20,6 +20,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/webhook"
 )
@@ -102,7 +103,7 @@ func customerBody(customerID, email, visitorID, code, createdAt string) string {
 
 func enroll(t testing.TB, st *dynamo.Store, id, code, email string) {
 	t.Helper()
-	p := dynamo.Partner{ID: id, Code: code, Subject: "sub-" + id, Email: email, Status: dynamo.StatusActive, CreatedAt: testNow}
+	p := partner.Partner{ID: id, Code: code, Subject: "sub-" + id, Email: email, Status: partner.StatusActive, CreatedAt: testNow}
 	if _, _, err := st.CreatePartner(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +375,7 @@ func TestSignupSkipsSuspendedPartners(t *testing.T) {
 		if _, _, err := st.RecordInviteTouch(ctx, e.hasher.Hash("carol@example.com"), "pt_bob", testNow.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SetPartnerStatus(ctx, "pt_alice", dynamo.StatusSuspended); err != nil {
+		if _, err := st.SetPartnerStatus(ctx, "pt_alice", partner.StatusSuspended); err != nil {
 			t.Fatal(err)
 		}
 
@@ -396,7 +397,7 @@ func TestSignupSkipsSuspendedPartners(t *testing.T) {
 			t.Errorf("suspended alice signups = %d, want 0", counts.Signups)
 		}
 
-		if _, err := st.SetPartnerStatus(ctx, "pt_alice", dynamo.StatusActive); err != nil {
+		if _, err := st.SetPartnerStatus(ctx, "pt_alice", partner.StatusActive); err != nil {
 			t.Fatal(err)
 		}
 		r = send(t, e.h, signed(t, "msg_s3", customerBody("cus_s3", "erin@example.com", vid, "", "2026-11-24T10:00:00Z")))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 )
@@ -17,10 +18,11 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err := cfg.Require(config.CookieSecret); err != nil {
 		return nil, err
 	}
-	store, _, err := dynamo.Open(ctx, cfg)
+	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	h := &Handler{
 		Store:  store,
 		Tokens: &Tokens{Keys: cfg.CookieKeys},

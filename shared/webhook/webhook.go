@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"partnerkit/shared/config"
 )
 
 // Tolerance is how far webhook-timestamp may be from now, either way.
@@ -168,13 +166,4 @@ func Sign(secret, id string, timestamp int64, body []byte) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("v1,%s", base64.StdEncoding.EncodeToString(mac(key, id, strconv.FormatInt(timestamp, 10), body))), nil
-}
-
-// FromConfig returns the verifier of WEBHOOK_SECRET, refusing to start
-// without one.
-func FromConfig(cfg config.Config) (*Verifier, error) {
-	if err := cfg.Require(config.WebhookSecret); err != nil {
-		return nil, err
-	}
-	return NewVerifier(cfg.WebhookSecrets, nil)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,53 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/payments"
 )
 
-// Statement is one partner's statement for one period and currency.
-type Statement struct {
-	ID        string
-	PartnerID string
-	Period    string
-	Currency  string
-	ledger.Totals
-	Status    string
-	Reference string // set when paid
-	PaidAt    string
-	// Email is the partner's email when the period closed, for payouts;
-	// statements closed before it was copied have none.
-	Email string
-}
-
-// Summary counts what closing a period (or one shard of it) produced.
-type Summary struct {
-	Partners   int
-	Statements int
-	Lines      int
-}
-
-// StatementID names a statement; its keys derive from it.
-func StatementID(period, currency, partnerID string) string {
-	return "st_" + period + "_" + currency + "_" + partnerID
-}
-
-// ParseStatementID splits a statement id, or reports false.
-func ParseStatementID(id string) (period, currency, partnerID string, ok bool) {
-	rest, found := strings.CutPrefix(id, "st_")
-	if !found || len(rest) < 13 || rest[7] != '_' || rest[11] != '_' {
-		return "", "", "", false
-	}
-	period, currency, partnerID = rest[:7], rest[8:11], rest[12:]
-	if _, err := ledger.ParsePeriod(period); err != nil || partnerID == "" {
-		return "", "", "", false
-	}
-	return period, currency, partnerID, true
-}
-
-func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
-	return key("STMTS#"+period+"#"+shardText(PartnerShard(partnerID)), partnerID+"#"+currency)
-}
-
-func statementItem(st Statement) map[string]types.AttributeValue {
+func statementItem(st ledger.Statement) map[string]types.AttributeValue {
 	item := statementKey(st.Period, st.Currency, st.PartnerID)
 	item["statement_id"] = s(st.ID)
 	item["partner_id"] = s(st.PartnerID)
@@ -79,58 +35,48 @@ func statementItem(st Statement) map[string]types.AttributeValue {
 	return item
 }
 
-func statementFrom(item map[string]types.AttributeValue) (Statement, error) {
-	st := Statement{ID: str(item, "statement_id"), PartnerID: str(item, "partner_id"), Period: str(item, "period"),
+func statementFrom(item map[string]types.AttributeValue) (ledger.Statement, error) {
+	st := ledger.Statement{ID: str(item, "statement_id"), PartnerID: str(item, "partner_id"), Period: str(item, "period"),
 		Currency: str(item, "currency"), Status: str(item, "status"), Reference: str(item, "reference"), PaidAt: str(item, "paid_at"),
 		Email: str(item, "email")}
 	var lines int64
 	var err error
 	for name, dst := range map[string]*int64{"earned": &st.Earned, "reversed": &st.Reversed, "carried_in": &st.CarriedIn, "lines": &lines} {
 		if *dst, err = num(item, name); err != nil {
-			return Statement{}, err
+			return ledger.Statement{}, err
 		}
 	}
 	st.Lines = int(lines)
 	return st, nil
 }
 
-func summaryAttrs(sum Summary) map[string]types.AttributeValue {
+func summaryAttrs(sum ledger.Summary) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		"partners": i64(int64(sum.Partners)), "statements": i64(int64(sum.Statements)), "lines": i64(int64(sum.Lines)),
 	}
 }
 
-func summaryFrom(item map[string]types.AttributeValue) Summary {
+func summaryFrom(item map[string]types.AttributeValue) ledger.Summary {
 	p, _ := num(item, "partners")
 	st, _ := num(item, "statements")
 	l, _ := num(item, "lines")
-	return Summary{Partners: int(p), Statements: int(st), Lines: int(l)}
+	return ledger.Summary{Partners: int(p), Statements: int(st), Lines: int(l)}
 }
 
 // ErrCloseBusy reports that another period's close has begun and not
 // finished.
 var ErrCloseBusy = errors.New("dynamo: another period is being closed")
 
-// PeriodInfo is what the PERIOD item of a period says.
-type PeriodInfo struct {
-	State   string // "" while open, PeriodClosing, PeriodClosed
-	Summary Summary
-	// From is the earliest period whose lines the close of this one swept
-	// in (itself when none earlier was open); Into is the period whose
-	// close swept this one, when it was not closed on its own.
-	From, Into string
-}
-
 // PeriodState returns what a period's PERIOD item says.
-func (st *Store) PeriodState(ctx context.Context, period string) (PeriodInfo, error) {
+func (st *Store) PeriodState(ctx context.Context, period string) (ledger.PeriodInfo, error) {
 	item, err := st.get(ctx, "PERIOD#"+period, "PERIOD", true)
 	if errors.Is(err, ErrNotFound) {
-		return PeriodInfo{}, nil
+		return ledger.PeriodInfo{}, nil
 	}
 	if err != nil {
-		return PeriodInfo{}, err
+		return ledger.PeriodInfo{}, err
 	}
-	return PeriodInfo{State: str(item, "status"), Summary: summaryFrom(item), From: str(item, "from_period"), Into: str(item, "into_period")}, nil
+	return ledger.PeriodInfo{State: str(item, "status"), Summary: summaryFrom(item), From: str(item, "from_period"), Into: str(item, "into_period")}, nil
 }
 
 // BeginClose fences every period from from to period: from then on no
@@ -158,7 +104,7 @@ func (st *Store) BeginClose(ctx context.Context, period, from string, now time.T
 		UpdateExpression:          aws.String("SET #st = :closing, closing_at = if_not_exists(closing_at, :now), from_period = if_not_exists(from_period, :from)"),
 		ConditionExpression:       aws.String("attribute_not_exists(#st) OR #st = :closing"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":now": s(timeText(now)), ":from": s(from)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(ledger.PeriodClosing), ":now": s(timeText(now)), ":from": s(from)},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if _, lost := conditionFailed(err); lost {
@@ -170,7 +116,7 @@ func (st *Store) BeginClose(ctx context.Context, period, from string, now time.T
 	if stored := str(out.Attributes, "from_period"); stored != "" {
 		from = stored
 	}
-	for _, p := range Periods(from, period) {
+	for _, p := range ledger.Periods(from, period) {
 		if p == period {
 			continue
 		}
@@ -180,7 +126,7 @@ func (st *Store) BeginClose(ctx context.Context, period, from string, now time.T
 			// A period is swept into one close only.
 			ConditionExpression:       aws.String("attribute_not_exists(#st) OR into_period = :into"),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(PeriodClosing), ":into": s(period)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":closing": s(ledger.PeriodClosing), ":into": s(period)},
 		})
 		if _, lost := conditionFailed(err); lost {
 			return "", fmt.Errorf("dynamo: period %s is already closed or closing on its own", p)
@@ -190,20 +136,6 @@ func (st *Store) BeginClose(ctx context.Context, period, from string, now time.T
 		}
 	}
 	return from, nil
-}
-
-// Periods lists the periods from from to to, both included.
-func Periods(from, to string) []string {
-	f, err1 := ledger.ParsePeriod(from)
-	t, err2 := ledger.ParsePeriod(to)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	var out []string
-	for p := f; !t.Before(p); p = p.Next() {
-		out = append(out, p.String())
-	}
-	return out
 }
 
 // PendingPayment is a payment awaiting its customer's attribution, with
@@ -235,21 +167,21 @@ func (st *Store) PendingPayments(ctx context.Context, periods []string) ([]Pendi
 }
 
 // PaymentWithCustomer reads a payment and its customer's attribution.
-func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Payment, *Customer, error) {
+func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (payments.Payment, *payments.Customer, error) {
 	item, err := st.get(ctx, "PAYMENT#"+paymentID, "PAYMENT", true)
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	p, err := paymentFrom(item)
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	citem, err := st.get(ctx, "CUSTOMER#"+p.CustomerID, "ATTRIBUTION", true)
 	if errors.Is(err, ErrNotFound) {
 		return p, nil, nil
 	}
 	if err != nil {
-		return Payment{}, nil, err
+		return payments.Payment{}, nil, err
 	}
 	c, err := customerFrom(citem)
 	return p, &c, err
@@ -259,12 +191,12 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (Pay
 // with its lines in the closing period's bucket, and drops its pending
 // marker, in one transaction. A payment already decided (by an earlier,
 // interrupted run) is left alone.
-func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
+func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: st.table, Item: paymentItem(p),
 			ConditionExpression:       aws.String("#v = :v AND #state = :pending"),
 			ExpressionAttributeNames:  map[string]string{"#v": "version", "#state": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(PaymentPending)}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(payments.PaymentPending)}}},
 		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(pendingPeriod, p.ID), p.ID)}},
 	}
 	for _, l := range lines {
@@ -283,13 +215,13 @@ func (st *Store) ResolvePending(ctx context.Context, p Payment, prevVersion int6
 }
 
 // ShardSummary returns a closed shard's summary, or false while it is not.
-func (st *Store) ShardSummary(ctx context.Context, period string, shard int) (Summary, bool, error) {
+func (st *Store) ShardSummary(ctx context.Context, period string, shard int) (ledger.Summary, bool, error) {
 	item, err := st.get(ctx, "ACCRUAL#"+period, "SHARD#"+shardText(shard), true)
 	if errors.Is(err, ErrNotFound) {
-		return Summary{}, false, nil
+		return ledger.Summary{}, false, nil
 	}
 	if err != nil {
-		return Summary{}, false, err
+		return ledger.Summary{}, false, err
 	}
 	return summaryFrom(item), true, nil
 }
@@ -330,8 +262,6 @@ func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[s
 	return out, err
 }
 
-func carryPK(period string, shard int) string { return "CARRY#" + period + "#" + shardText(shard) }
-
 // WriteStatements writes a shard's statements, the balance of each one
 // that carries (carried_forward or on_hold) for the next period, and a
 // marker of each payable one in its partner's partition, in batches of
@@ -340,7 +270,7 @@ func carryPK(period string, shard int) string { return "CARRY#" + period + "#" +
 // restarted writes the same items again. retry says a run may have
 // written this shard before: a partner's status may have changed since,
 // so the balance or marker a statement no longer has is deleted too.
-func (st *Store) WriteStatements(ctx context.Context, stmts []Statement, retry bool) (calls int, err error) {
+func (st *Store) WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (calls int, err error) {
 	reqs := make([]types.WriteRequest, 0, len(stmts)*2)
 	for _, stmt := range stmts {
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}})
@@ -412,7 +342,7 @@ func (st *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) (int
 
 // MarkShardDone records that a shard of a period is closed, with what it
 // produced, so a restarted run skips it.
-func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, sum Summary) error {
+func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error {
 	item := summaryAttrs(sum)
 	item[attrPK], item[attrSK] = s("ACCRUAL#"+period), s("SHARD#"+shardText(shard))
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: st.table, Item: item})
@@ -426,8 +356,8 @@ func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, su
 // itself with its summary, and makes it the ledger's last closed period.
 // The ledger's lowest open bucket moves past it unless a late line lowered
 // it meanwhile (that line then joins the next close).
-func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, sum Summary, now time.Time) error {
-	for _, p := range Periods(from, period) {
+func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, sum ledger.Summary, now time.Time) error {
+	for _, p := range ledger.Periods(from, period) {
 		if p == period {
 			continue
 		}
@@ -435,14 +365,14 @@ func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, 
 			TableName: st.table, Key: key("PERIOD#"+p, "PERIOD"),
 			UpdateExpression:          aws.String("SET #st = :closed, closed_at = if_not_exists(closed_at, :now)"),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":closed": s(PeriodClosed), ":now": s(timeText(now))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":closed": s(ledger.PeriodClosed), ":now": s(timeText(now))},
 		})
 		if err != nil {
 			return fmt.Errorf("dynamo: closing %s: %w", p, err)
 		}
 	}
 	values := map[string]types.AttributeValue{
-		":closed": s(PeriodClosed), ":now": s(timeText(now)),
+		":closed": s(ledger.PeriodClosed), ":now": s(timeText(now)),
 		":partners": i64(int64(sum.Partners)), ":statements": i64(int64(sum.Statements)), ":lines": i64(int64(sum.Lines)),
 	}
 	// "lines" is a reserved word in expressions: every name goes through #.
@@ -475,8 +405,8 @@ func (st *Store) FinishClose(ctx context.Context, period, from, lowRead string, 
 }
 
 // PeriodStatements returns every statement of a period.
-func (st *Store) PeriodStatements(ctx context.Context, period string) ([]Statement, error) {
-	var out []Statement
+func (st *Store) PeriodStatements(ctx context.Context, period string) ([]ledger.Statement, error) {
+	var out []ledger.Statement
 	for i := range LedgerShards {
 		err := st.query(ctx, &dynamodb.QueryInput{
 			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
@@ -495,8 +425,8 @@ func (st *Store) PeriodStatements(ctx context.Context, period string) ([]Stateme
 
 // PartnerStatements returns a partner's statements of one period, or of
 // every period when period is "".
-func (st *Store) PartnerStatements(ctx context.Context, partnerID, period string) ([]Statement, error) {
-	var out []Statement
+func (st *Store) PartnerStatements(ctx context.Context, partnerID, period string) ([]ledger.Statement, error) {
+	var out []ledger.Statement
 	in := &dynamodb.QueryInput{TableName: st.table, IndexName: aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PSTMT#" + partnerID)}}
@@ -521,29 +451,29 @@ var (
 // MarkPaid records that a payable statement was paid, once: the
 // statement, its partner's paid total and the end of its payable marker
 // change together.
-func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Time) (Statement, error) {
-	period, currency, partnerID, ok := ParseStatementID(id)
+func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Time) (ledger.Statement, error) {
+	period, currency, partnerID, ok := ledger.ParseStatementID(id)
 	if !ok {
-		return Statement{}, ErrNotFound
+		return ledger.Statement{}, ErrNotFound
 	}
 	for attempt := 0; ; attempt++ {
 		item, err := st.get(ctx, str(statementKey(period, currency, partnerID), attrPK), partnerID+"#"+currency, true)
 		if errors.Is(err, ErrNotFound) {
-			return Statement{}, ErrNotFound
+			return ledger.Statement{}, ErrNotFound
 		}
 		if err != nil {
-			return Statement{}, err
+			return ledger.Statement{}, err
 		}
 		stmt, err := statementFrom(item)
 		if err != nil {
-			return Statement{}, err
+			return ledger.Statement{}, err
 		}
 		switch stmt.Status {
 		case ledger.StatusPaid:
-			return Statement{}, ErrAlreadyPaid
+			return ledger.Statement{}, ErrAlreadyPaid
 		case ledger.StatusPayable:
 		default:
-			return Statement{}, ErrNotPayable
+			return ledger.Statement{}, ErrNotPayable
 		}
 		paidAt := timeText(now)
 		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
@@ -563,7 +493,7 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 			continue // paid meanwhile, or a concurrent write: read it again
 		}
 		if err != nil {
-			return Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
+			return ledger.Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
 		}
 		stmt.Status, stmt.Reference, stmt.PaidAt = ledger.StatusPaid, reference, paidAt
 		return stmt, nil

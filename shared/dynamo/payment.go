@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -12,23 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"partnerkit/shared/attribution"
 	"partnerkit/shared/ledger"
-)
-
-// Payment states.
-const (
-	PaymentAwaiting     = "awaiting"     // only refunds held for it so far
-	PaymentAttributed   = "attributed"   // earns for PartnerID
-	PaymentPending      = "pending"      // no attribution yet: decided when its period closes
-	PaymentUnattributed = "unattributed" // earns nothing
-)
-
-// Refund states.
-const (
-	RefundApplied  = "applied"
-	RefundHeld     = "held"     // its payment has not arrived
-	RefundRejected = "rejected" // held, then over its payment's amount
+	"partnerkit/shared/payments"
 )
 
 // MaxHeldRefunds bounds refunds held for one unknown payment: applying
@@ -44,67 +28,28 @@ var (
 	ErrTooManyHeld    = errors.New("dynamo: too many refunds held for one payment")
 )
 
-// Payment is a recorded payment.
-type Payment struct {
-	ID         string
-	CustomerID string
-	Currency   string
-	Amount     int64
-	PaidAt     int64 // Unix milliseconds
-	State      string
-	PartnerID  string // when attributed
-	LinkID     string // the customer's promo link and sub-id, when attributed
-	Sid        string
-	Commission int64
-	Refunded   int64
-	Reversed   int64
-	Refunds    []ledger.RefundEvent // applied, in order
-	HeldCount  int
-	Version    int64
-}
-
-// Event returns the payment as the ledger sees it.
-func (p Payment) Event() ledger.PaymentEvent {
-	return ledger.PaymentEvent{ID: p.ID, CustomerID: p.CustomerID, Currency: p.Currency, Amount: p.Amount, At: p.PaidAt}
-}
-
-// Refund is a recorded refund.
-type Refund struct {
-	ID         string
-	PaymentID  string
-	Amount     int64
-	RefundedAt int64 // Unix milliseconds
-	State      string
-	ArrivedAt  int64 // Unix milliseconds; held refunds apply in arrival order
-}
-
-// Customer is a customer's attribution with its signup time.
-type Customer struct {
-	Decision  attribution.Decision
-	CreatedAt time.Time
-	// LastPaidAt is the customer's latest payment counted so far (zero
-	// before the first).
-	LastPaidAt time.Time
-}
-
 // BillingLookup is what a billing webhook reads first, in one request.
 type BillingLookup struct {
 	Replay   *WebhookResponse
-	Payment  *Payment
-	Refund   *Refund
-	Customer *Customer
-	Ledger   Ledger
+	Payment  *payments.Payment
+	Refund   *payments.Refund
+	Customer *payments.Customer
+	Ledger   ledger.State
 }
 
 const billingEndpoint = "billing"
 
-func paymentKey(id string) map[string]types.AttributeValue { return key("PAYMENT#"+id, "PAYMENT") }
-func refundKey(id string) map[string]types.AttributeValue  { return key("REFUND#"+id, "REFUND") }
-
-// LookupBilling reads the delivery's earlier response, the payment, the
-// refund, the customer and the last closed period in one batch.
+// LookupBilling reads the billing webhook delivery's earlier response, the
+// payment, the refund, the customer and the last closed period in one
+// batch.
 func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refundID, customerID string) (BillingLookup, error) {
-	keys := []map[string]types.AttributeValue{webhookKey(billingEndpoint, webhookID), paymentKey(paymentID), ledgerKey}
+	return st.LookupBillingFor(ctx, billingEndpoint, webhookID, paymentID, refundID, customerID)
+}
+
+// LookupBillingFor is LookupBilling for a delivery of another endpoint's
+// webhook (Stripe's) that records payments and refunds the same way.
+func (st *Store) LookupBillingFor(ctx context.Context, endpoint, webhookID, paymentID, refundID, customerID string) (BillingLookup, error) {
+	keys := []map[string]types.AttributeValue{webhookKey(endpoint, webhookID), paymentKey(paymentID), ledgerKey}
 	if refundID != "" {
 		keys = append(keys, refundKey(refundID))
 	}
@@ -116,8 +61,8 @@ func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refund
 		return BillingLookup{}, err
 	}
 	var lk BillingLookup
-	if item, ok := items["WEBHOOK#"+billingEndpoint+"#"+webhookID+"|WEBHOOK"]; ok {
-		if w, ok := webhookFrom(billingEndpoint, webhookID, item); ok {
+	if item, ok := items["WEBHOOK#"+endpoint+"#"+webhookID+"|WEBHOOK"]; ok {
+		if w, ok := webhookFrom(endpoint, webhookID, item); ok {
 			lk.Replay = &w
 		}
 	}
@@ -148,19 +93,19 @@ func (st *Store) LookupBilling(ctx context.Context, webhookID, paymentID, refund
 	return lk, nil
 }
 
-func customerFrom(item map[string]types.AttributeValue) (Customer, error) {
+func customerFrom(item map[string]types.AttributeValue) (payments.Customer, error) {
 	d, err := decisionFrom(item)
 	if err != nil {
-		return Customer{}, err
+		return payments.Customer{}, err
 	}
 	created, err := time.Parse(time.RFC3339Nano, str(item, "created_at"))
 	if err != nil {
-		return Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
+		return payments.Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
 	}
-	c := Customer{Decision: d, CreatedAt: created}
+	c := payments.Customer{Decision: d, CreatedAt: created}
 	if t := str(item, "last_paid_at"); t != "" {
 		if c.LastPaidAt, err = time.Parse(time.RFC3339Nano, t); err != nil {
-			return Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
+			return payments.Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
 		}
 	}
 	return c, nil
@@ -176,7 +121,7 @@ func refundsAttr(rs []ledger.RefundEvent) types.AttributeValue {
 	return &types.AttributeValueMemberL{Value: l}
 }
 
-func paymentItem(p Payment) map[string]types.AttributeValue {
+func paymentItem(p payments.Payment) map[string]types.AttributeValue {
 	item := paymentKey(p.ID)
 	item["payment_id"] = s(p.ID)
 	item["customer_id"] = s(p.CustomerID)
@@ -205,15 +150,15 @@ func paymentItem(p Payment) map[string]types.AttributeValue {
 	return item
 }
 
-func paymentFrom(item map[string]types.AttributeValue) (Payment, error) {
-	p := Payment{ID: str(item, "payment_id"), CustomerID: str(item, "customer_id"), Currency: str(item, "currency"),
+func paymentFrom(item map[string]types.AttributeValue) (payments.Payment, error) {
+	p := payments.Payment{ID: str(item, "payment_id"), CustomerID: str(item, "customer_id"), Currency: str(item, "currency"),
 		State: str(item, "state"), PartnerID: str(item, "partner_id"), LinkID: str(item, "link_id"), Sid: str(item, "sid")}
 	var err error
 	var held int64
 	for name, dst := range map[string]*int64{"amount": &p.Amount, "paid_at": &p.PaidAt, "commission": &p.Commission,
 		"refunded": &p.Refunded, "reversed": &p.Reversed, "version": &p.Version, "held_count": &held} {
 		if *dst, err = num(item, name); err != nil {
-			return Payment{}, err
+			return payments.Payment{}, err
 		}
 	}
 	p.HeldCount = int(held)
@@ -231,7 +176,7 @@ func paymentFrom(item map[string]types.AttributeValue) (Payment, error) {
 	return p, nil
 }
 
-func refundItem(r Refund) map[string]types.AttributeValue {
+func refundItem(r payments.Refund) map[string]types.AttributeValue {
 	item := refundKey(r.ID)
 	item["refund_id"] = s(r.ID)
 	item["payment_id"] = s(r.PaymentID)
@@ -242,19 +187,19 @@ func refundItem(r Refund) map[string]types.AttributeValue {
 	return item
 }
 
-func refundFrom(item map[string]types.AttributeValue) (Refund, error) {
-	r := Refund{ID: str(item, "refund_id"), PaymentID: str(item, "payment_id"), State: str(item, "state")}
+func refundFrom(item map[string]types.AttributeValue) (payments.Refund, error) {
+	r := payments.Refund{ID: str(item, "refund_id"), PaymentID: str(item, "payment_id"), State: str(item, "state")}
 	var err error
 	for name, dst := range map[string]*int64{"amount": &r.Amount, "refunded_at": &r.RefundedAt, "arrived_at": &r.ArrivedAt} {
 		if *dst, err = num(item, name); err != nil {
-			return Refund{}, err
+			return payments.Refund{}, err
 		}
 	}
 	return r, nil
 }
 
 // HeldRefunds returns the refunds held for a payment, in arrival order.
-func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]Refund, error) {
+func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]payments.Refund, error) {
 	var ids []map[string]types.AttributeValue
 	err := st.query(ctx, &dynamodb.QueryInput{
 		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"),
@@ -271,7 +216,7 @@ func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]Refund, e
 	if err != nil {
 		return nil, err
 	}
-	var out []Refund
+	var out []payments.Refund
 	for _, k := range ids {
 		item, ok := items[str(k, attrPK)+"|REFUND"]
 		if !ok {
@@ -286,22 +231,13 @@ func (st *Store) HeldRefunds(ctx context.Context, paymentID string) ([]Refund, e
 	return out, nil
 }
 
-// PendingShards spreads payments awaiting attribution over partitions.
-const PendingShards = 8
-
-func pendingPK(period, paymentID string) string {
-	h := fnv.New32a()
-	h.Write([]byte(paymentID))
-	return "PENDING#" + period + "#" + shardText(int(h.Sum32()%PendingShards))
-}
-
 // PaymentWrite is everything recording one payment writes, at once.
 type PaymentWrite struct {
-	Payment  Payment // as it will be stored
-	Previous *Payment
+	Payment  payments.Payment // as it will be stored
+	Previous *payments.Payment
 	Lines    []ledger.Line
-	Bucket   string   // period of the lines
-	Held     []Refund // held refunds now applied or rejected
+	Bucket   string            // period of the lines
+	Held     []payments.Refund // held refunds now applied or rejected
 	Response WebhookResponse
 	Now      time.Time
 }
@@ -313,7 +249,7 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 	if w.Previous != nil {
 		put.ConditionExpression = aws.String("#v = :v AND #state = :awaiting")
 		put.ExpressionAttributeNames = map[string]string{"#v": "version", "#state": "state"}
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": i64(w.Previous.Version), ":awaiting": s(PaymentAwaiting)}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": i64(w.Previous.Version), ":awaiting": s(payments.PaymentAwaiting)}
 	}
 	items := []types.TransactWriteItem{{Put: put}, {Put: webhookPut(st, w.Response, w.Now)}}
 	if len(w.Lines) > 0 {
@@ -325,7 +261,7 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 		// What the lines earn, on the payment's link and day rows.
 		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, w.Lines)...)
 	}
-	if w.Payment.State == PaymentPending {
+	if w.Payment.State == payments.PaymentPending {
 		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
 		items = append(items, st.periodOpen(own), types.TransactWriteItem{Put: &types.Put{TableName: st.table,
 			Item: map[string]types.AttributeValue{attrPK: s(pendingPK(own, w.Payment.ID)), attrSK: s(w.Payment.ID), "payment_id": s(w.Payment.ID)}}})
@@ -338,14 +274,12 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 	return st.transactBilling(ctx, items, w.Response)
 }
 
-func heldSK(r Refund) string { return fmt.Sprintf("%013d#%s", r.ArrivedAt, r.ID) }
-
 // RefundWrite is everything recording one refund writes, at once.
 type RefundWrite struct {
-	Refund   Refund
-	Payment  *Payment     // the payment as it will be stored; nil holds the refund
-	Previous *Payment     // the payment as read, for the version check
-	Line     *ledger.Line // the reversal, if any
+	Refund   payments.Refund
+	Payment  *payments.Payment // the payment as it will be stored; nil holds the refund
+	Previous *payments.Payment // the payment as read, for the version check
+	Line     *ledger.Line      // the reversal, if any
 	Bucket   string
 	Response WebhookResponse
 	Now      time.Time
@@ -367,7 +301,7 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 				UpdateExpression:          aws.String("SET #state = :awaiting, payment_id = :id ADD held_count :one, version :one"),
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR #state = :awaiting"),
 				ExpressionAttributeNames:  map[string]string{"#state": "state"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":awaiting": s(PaymentAwaiting), ":id": s(w.Refund.PaymentID), ":one": n("1")}}},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":awaiting": s(payments.PaymentAwaiting), ":id": s(w.Refund.PaymentID), ":one": n("1")}}},
 			types.TransactWriteItem{Put: &types.Put{TableName: st.table, Item: map[string]types.AttributeValue{
 				attrPK: s("HELD#" + w.Refund.PaymentID), attrSK: s(heldSK(w.Refund)), "refund_id": s(w.Refund.ID)}}})
 		return st.transactBilling(ctx, items, w.Response)
