@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,10 +24,19 @@ import (
 // far smaller bodies themselves.
 const maxGatewayBody = 10 << 20
 
-// match finds the route for method and path; {name} segments capture one
-// segment each, {name+} the rest of the path.
+// match finds the route for method and the escaped path; {name} segments
+// capture one segment each, {name+} the rest of the path. Segments are
+// split before they are decoded, as API Gateway does, so an encoded slash
+// (%2F) stays inside its parameter: a customer id may hold one.
 func match(routes []samtemplate.Route, method, path string) (samtemplate.Route, map[string]string, bool) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, seg := range segs {
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return samtemplate.Route{}, nil, false
+		}
+		segs[i] = dec
+	}
 	for _, r := range routes {
 		if r.Method != method && r.Method != "ANY" {
 			continue

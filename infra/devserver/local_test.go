@@ -147,6 +147,8 @@ func TestMatch(t *testing.T) {
 		{"GET", "/partners/me", true, "GET /partners/{id}", map[string]string{"id": "me"}},
 		{"GET", "/partners", false, "", nil},
 		{"GET", "/partners/a/b", false, "", nil},
+		{"GET", "/partners/a%2Fb", true, "GET /partners/{id}", map[string]string{"id": "a/b"}},
+		{"GET", "/partners/%3Cx%3E", true, "GET /partners/{id}", map[string]string{"id": "<x>"}},
 		{"GET", "/files/a/b/c", true, "GET /files/{path+}", map[string]string{"path": "a/b/c"}},
 		{"GET", "/files", false, "", nil},
 	}

@@ -86,3 +86,16 @@ func TestOverrideMovesEarnings(t *testing.T) {
 		t.Errorf("search for bob = %+v", list.Partners)
 	}
 }
+
+// A customer id may hold a slash (any printable ASCII but space and #):
+// encoded as %2F it stays one path parameter, as behind API Gateway.
+func TestAttributionOfCustomerIDWithSlash(t *testing.T) {
+	ts := newTestStack(t)
+	jane, admin := ts.user("jane", false), ts.user("ops", true)
+	ts.enroll(jane, `{"code":"jane"}`)
+	wantOK(t, ts.webhook(delivery{id: "msg_slash", body: customerCreated("org/42", "carol@example.com", "")}))
+	r := ts.api(http.MethodGet, "/customers/"+url.PathEscape("org/42")+"/attribution", admin, "")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("GET /customers/org%%2F42/attribution: %d %s", r.StatusCode, r.body)
+	}
+}

@@ -135,7 +135,7 @@ func (s *stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := gatewayRequest{r: r, id: requestID(), start: time.Now()}
-	route, params, ok := match(s.routes, r.Method, r.URL.Path)
+	route, params, ok := match(s.routes, r.Method, r.URL.EscapedPath())
 	if !ok {
 		s.refuse(w, g, http.StatusNotFound, "Not Found")
 		return

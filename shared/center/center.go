@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -123,14 +124,22 @@ func (h *Handler) Handle(_ context.Context, req events.APIGatewayV2HTTPRequest) 
 	return respond(http.StatusOK, f.contentType, f.body, extra), nil
 }
 
-// acceptsGzip reads Accept-Encoding: gzip listed without q=0.
+// acceptsGzip reads Accept-Encoding: gzip listed without a zero weight
+// (the q parameter's name is case-insensitive, RFC 9110 section 12.4.2).
 func acceptsGzip(header string) bool {
 	for _, part := range strings.Split(header, ",") {
 		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
 		}
+		for _, param := range strings.Split(params, ";") {
+			name, value, _ := strings.Cut(strings.ReplaceAll(param, " ", ""), "=")
+			if strings.EqualFold(name, "q") {
+				q, err := strconv.ParseFloat(value, 64)
+				return err == nil && q > 0
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -96,7 +96,8 @@ func TestGzip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for accept, want := range map[string]bool{"gzip, deflate, br": true, "br;q=1.0, gzip;q=0.8": true, "gzip;q=0": false, "": false, "identity": false} {
+	for accept, want := range map[string]bool{"gzip, deflate, br": true, "br;q=1.0, gzip;q=0.8": true, "gzip;q=0": false, "": false, "identity": false,
+		"gzip;Q=0": false, "gzip; q=0.000": false, "gzip;q=0.001": true, "GZIP": true} {
 		req := events.APIGatewayV2HTTPRequest{RawPath: "/center/app.js", PathParameters: map[string]string{"file": "app.js"},
 			Headers: map[string]string{"accept-encoding": accept}}
 		r, _ := h.Handle(context.Background(), req)
