@@ -228,7 +228,7 @@ class PartnerkitCenter extends HTMLElement {
       try {
         const j = await res.json();
         code = j.error?.code || code;
-        message = j.error?.message || message;
+        message = j.error?.message || j.message || message;
       } catch { /* not JSON: keep the generic message */ }
       throw new APIError(res.status, code, message);
     }
