@@ -144,7 +144,7 @@ test('a partner sees the link, copies it, invites friends and reads last monthâ€
 
     await page.getByRole('button', { name: /Copy/ }).click();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), jane.link);
-    await page.getByText('Copied').waitFor();
+    await page.getByText('Copied', { exact: true }).waitFor();
 
     // The numbers and the chart show the click and the signup.
     const stat = (label) => page.locator('.stat', { hasText: label }).locator('dd');

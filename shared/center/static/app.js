@@ -678,7 +678,7 @@ class PartnerkitCenter extends HTMLElement {
       h('div', { class: 'field' }, h('label', { for: 'pay-month' }, 'Month'), month),
       h('button', { type: 'submit', class: 'secondary' }, 'Show'));
     const note = h('p', { class: 'muted', role: 'status' });
-    const csv = h('button', { type: 'button', onclick: () => this.#downloadCSV(period, csv, note) }, 'Download CSV');
+    const csv = h('button', { type: 'button', onclick: () => this.#downloadCSV(`/payouts?period=${period}&limit=1000`, `payouts-${period}.csv`, 1000, csv, note) }, 'Download CSV');
     const section = h('section', { class: 'card', 'aria-labelledby': 'payouts-title' },
       h('h1', { id: 'payouts-title', tabindex: -1 }, 'Payouts'),
       h('p', { class: 'muted' }, 'Statements of a closed month. The CSV lists the payable ones, ready for a mass payment.'),
@@ -737,14 +737,14 @@ class PartnerkitCenter extends HTMLElement {
     return wrap;
   }
 
-  // #downloadCSV follows the CSV's Link: rel="next" pages and saves one file.
-  async #downloadCSV(period, button, note) {
+  // #downloadCSV fetches a CSV route, following its Link: rel="next" pages
+  // (at most maxPages), and saves the rows as one file named name.
+  async #downloadCSV(path, name, maxPages, button, note) {
     button.disabled = true;
     note.textContent = 'Preparing the CSV…';
     try {
-      let path = `/payouts?period=${period}&limit=1000`;
       let text = '';
-      for (let page = 0; path && page < 1000; page++) {
+      for (let page = 0; path && page < maxPages; page++) {
         const res = await this.#api('GET', path, { accept: 'text/csv', raw: true });
         const body = await res.text();
         text += page === 0 ? body : body.slice(body.indexOf('\n') + 1);
@@ -752,12 +752,12 @@ class PartnerkitCenter extends HTMLElement {
         path = next ? new URL(next[1], API).pathname.replace(new URL(API).pathname, '/') + new URL(next[1], API).search : '';
       }
       const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const a = h('a', { href: url, download: `payouts-${period}.csv`, hidden: true });
+      const a = h('a', { href: url, download: name, hidden: true });
       this.#root.append(a);
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      note.textContent = `Downloaded payouts-${period}.csv.`;
+      note.textContent = `Downloaded ${name}.`;
     } catch (err) {
       note.textContent = err.message;
     } finally {
@@ -897,7 +897,7 @@ class PartnerkitCenter extends HTMLElement {
         res.sub_ids.map((x) => [x.sid, count(x.signups), count(x.customers), moneyList(x.earned)]), { numeric: [1, 2] }));
     }
     const note = h('p', { class: 'muted', role: 'status' });
-    const csv = h('button', { type: 'button', class: 'secondary', onclick: () => this.#downloadLinksCSV(p, csv, note) }, 'Download CSV (last 30 days)');
+    const csv = h('button', { type: 'button', class: 'secondary', onclick: () => this.#downloadCSV(`/partners/${encodeURIComponent(p.partner_id)}/links?limit=100`, `links-${p.code}.csv`, 100, csv, note) }, 'Download CSV (last 30 days)');
     section.append(h('div', { class: 'toolbar' }, csv, note));
     return section;
   }
@@ -979,35 +979,6 @@ class PartnerkitCenter extends HTMLElement {
       box.querySelector('h3').focus();
     } catch (err) {
       box.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The chart could not be loaded: ${err.message}`));
-    }
-  }
-
-  // #downloadLinksCSV saves a partner's links by day, following the CSV's
-  // Link: rel="next" pages.
-  async #downloadLinksCSV(p, button, note) {
-    button.disabled = true;
-    note.textContent = 'Preparing the CSV…';
-    try {
-      let path = `/partners/${encodeURIComponent(p.partner_id)}/links?limit=100`;
-      let text = '';
-      for (let page = 0; path && page < 100; page++) {
-        const res = await this.#api('GET', path, { accept: 'text/csv', raw: true });
-        const body = await res.text();
-        text += page === 0 ? body : body.slice(body.indexOf('\n') + 1);
-        const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('Link') || '');
-        path = next ? new URL(next[1], API).pathname.replace(new URL(API).pathname, '/') + new URL(next[1], API).search : '';
-      }
-      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const a = h('a', { href: url, download: `links-${p.code}.csv`, hidden: true });
-      this.#root.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      note.textContent = `Downloaded links-${p.code}.csv.`;
-    } catch (err) {
-      note.textContent = err.message;
-    } finally {
-      button.disabled = false;
     }
   }
 
