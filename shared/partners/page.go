@@ -1,6 +1,7 @@
 package partners
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -49,14 +50,21 @@ func pageParams(req *events.APIGatewayV2HTTPRequest) (dynamo.Cursor, int, error)
 		return dynamo.Cursor{}, limit, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(v)
-	var c cursorJSON
-	if err == nil {
-		err = json.Unmarshal(raw, &c)
+	// Strict: another list's cursor (other fields, or none) is as
+	// malformed as garbage, never a silent restart from the first page.
+	var c struct {
+		Part  *int   `json:"p"`
+		After string `json:"a"`
 	}
-	if err != nil || c.Part < 0 || v == "" {
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&c)
+	}
+	if err != nil || c.Part == nil || *c.Part < 0 || v == "" {
 		return dynamo.Cursor{}, 0, httpapi.Errorf(httpapi.CodeInvalidRequest, "cursor is malformed: pass the next_cursor of the previous page as it is.")
 	}
-	return dynamo.Cursor{Part: c.Part, After: c.After}, limit, nil
+	return dynamo.Cursor{Part: *c.Part, After: c.After}, limit, nil
 }
 
 // encodeCursor makes a next page's opaque cursor; nil ends the listing.

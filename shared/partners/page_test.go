@@ -2,6 +2,7 @@ package partners
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -117,6 +118,9 @@ func TestPayoutsPaginate(t *testing.T) {
 			{"period": "2026-10", "limit": "ten"},
 			{"period": "2026-10", "cursor": "not a cursor!"},
 			{"period": "2026-10", "cursor": ""},
+			// Another list's cursor, or an empty position: refused, not a restart.
+			{"period": "2026-10", "cursor": base64.RawURLEncoding.EncodeToString([]byte(`{"pk":"PARTNERS","sk":"x"}`))},
+			{"period": "2026-10", "cursor": base64.RawURLEncoding.EncodeToString([]byte(`{}`))},
 		} {
 			var e apiError
 			if r := call(t, h, request{route: "GET /payouts", sub: "admin", admin: true, query: q}, &e); r.StatusCode != 400 || e.Error.Code != "invalid_request" {
