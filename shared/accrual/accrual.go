@@ -13,6 +13,7 @@ import (
 	"partnerkit/shared/metrics"
 	"partnerkit/shared/partner"
 	"partnerkit/shared/payments"
+	"partnerkit/shared/program"
 )
 
 // Store is what the run needs of the store.
@@ -22,7 +23,7 @@ type Store interface {
 	BeginClose(ctx context.Context, period, from string, now time.Time) (string, error)
 	PendingPayments(ctx context.Context, periods []string) ([]dynamo.PendingPayment, error)
 	PaymentWithCustomer(ctx context.Context, paymentID string) (payments.Payment, *payments.Customer, error)
-	ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error
+	ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, c *payments.Customer, lines []ledger.Line, pendingPeriod, bucket string) error
 	TouchCustomer(ctx context.Context, c payments.Customer, paidAt time.Time) error
 	ShardSummary(ctx context.Context, period string, shard int) (ledger.Summary, bool, error)
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
@@ -44,12 +45,13 @@ var ErrIncomplete = errors.New("accrual: period not finished in this invocation;
 // Runner closes periods. It is safe for concurrent use; two runs of one
 // period produce one set of statements.
 type Runner struct {
-	Store     Store
-	BPS       int   // COMMISSION_BPS, for payments decided at close
-	Months    int   // COMMISSION_MONTHS
-	MinPayout int64 // MIN_PAYOUT
-	Now       func() time.Time
-	Log       *slog.Logger
+	Store Store
+	// Settings are the program's rules: payments decided at close earn
+	// under the version in force when they were recorded, and statements
+	// close against the payout minimum in force at closing time.
+	Settings *program.Cache
+	Now      func() time.Time
+	Log      *slog.Logger
 	// Workers is how many shards close in parallel (default 8).
 	Workers int
 	// MaxShards, when positive, bounds the shards one invocation closes;
@@ -176,8 +178,16 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 			}
 			prev := p.Version
 			p.Version++
-			lines := p.Decide(c, r.BPS, r.Months)
-			err = r.Store.ResolvePending(ctx, p, prev, lines, pp.Period, bucket)
+			settings, err := r.Settings.Version(ctx, p.RuleVersion)
+			if err != nil {
+				return err
+			}
+			lines := p.Decide(c, settings)
+			if p.State == payments.PaymentAttributed {
+				p.LinkID, p.Sid = c.Decision.LinkID, c.Decision.Sid
+			}
+			// A held commission waits for the period it becomes due in.
+			err = r.Store.ResolvePending(ctx, p, prev, c, lines, pp.Period, max(bucket, ledger.PeriodOf(time.UnixMilli(p.DueAt)).String()))
 			if err == nil {
 				if c != nil {
 					// The payment arrived before the signup, so the
@@ -314,7 +324,11 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	for id, p := range profiles {
 		suspended[id] = p.Status == partner.StatusSuspended
 	}
-	stmts, sum := ledger.Statements(period, totals, carried, r.MinPayout, suspended)
+	settings, err := r.Settings.Current(ctx)
+	if err != nil {
+		return ledger.Summary{}, err
+	}
+	stmts, sum := ledger.Statements(period, totals, carried, settings.MinPayoutFor, suspended)
 	for i := range stmts {
 		stmts[i].Email = profiles[stmts[i].PartnerID].Email
 	}

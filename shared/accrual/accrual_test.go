@@ -18,6 +18,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/partner"
+	"partnerkit/shared/program"
 )
 
 var (
@@ -28,7 +29,7 @@ var (
 )
 
 func runner(st *dynamo.Store, now time.Time, minPayout int64) *accrual.Runner {
-	return &accrual.Runner{Store: st, BPS: 2500, MinPayout: minPayout, Now: func() time.Time { return now },
+	return &accrual.Runner{Store: st, Settings: &program.Cache{Load: st, Defaults: program.FromEnvironment(2500, 0, minPayout), TTL: time.Nanosecond}, Now: func() time.Time { return now },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 

@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/program"
 )
 
 // Event is the scheduled event: {"period":"YYYY-MM"}, or {} for the
@@ -29,12 +30,10 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	}
 	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 	r := &Runner{
-		Store:     store,
-		BPS:       cfg.CommissionBPS,
-		Months:    cfg.CommissionMonths,
-		MinPayout: cfg.MinPayout,
-		Now:       time.Now,
-		Log:       log,
+		Store:    store,
+		Settings: &program.Cache{Load: store, Defaults: program.FromEnvironment(cfg.CommissionBPS, cfg.CommissionMonths, cfg.MinPayout)},
+		Now:      time.Now,
+		Log:      log,
 		// Stop starting shards with a minute left, so an invocation ends
 		// cleanly and Lambda's retry of the failed run resumes the period.
 		Reserve: time.Minute,

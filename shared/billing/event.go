@@ -7,6 +7,7 @@ import (
 
 	"partnerkit/shared/fault"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/program"
 	"partnerkit/shared/validate"
 	"partnerkit/shared/webhook"
 )
@@ -27,6 +28,9 @@ type Event struct {
 	Currency   string // payments, upper case
 	Amount     int64
 	At         time.Time // paid_at or refunded_at
+	// Plan is the payment's plan key, as program settings name plans ("":
+	// none given; a plan without a rule earns the default rate).
+	Plan string
 	// Capped cuts a refund above what is left of its payment down to what
 	// is left instead of refusing it: Stripe's refunds and lost disputes
 	// have happened already, and their share net of tax may round past it.
@@ -47,6 +51,24 @@ type data struct {
 	Currency   *string         `json:"currency"`
 	PaidAt     *string         `json:"paid_at"`
 	RefundedAt *string         `json:"refunded_at"`
+	Plan       json.RawMessage `json:"plan"`
+}
+
+// plan reads the optional data.plan: a plan key, matched without regard
+// to case.
+func plan(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", invalid("data.plan must be a string, the plan's key.")
+	}
+	k := program.PlanKey(s)
+	if k == "" {
+		return "", invalid("data.plan must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit.")
+	}
+	return k, nil
 }
 
 func invalid(format string, args ...any) error {
@@ -88,6 +110,9 @@ func Decode(body []byte, now time.Time) (Event, error) {
 		}
 		if ev.Currency, err = ledger.Currency(*d.Currency); err != nil {
 			return Event{}, invalid("data.currency %q is %s.", *d.Currency, err)
+		}
+		if ev.Plan, err = plan(d.Plan); err != nil {
+			return Event{}, err
 		}
 		ev.At, err = at("paid_at", d.PaidAt, now)
 		return ev, err

@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/program"
 	"partnerkit/shared/webhook"
 )
 
@@ -31,8 +32,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	h := &Handler{
 		Store:    store,
 		Verifier: verifier,
-		BPS:      cfg.CommissionBPS,
-		Months:   cfg.CommissionMonths,
+		Settings: &program.Cache{Load: store, Defaults: program.FromEnvironment(cfg.CommissionBPS, cfg.CommissionMonths, cfg.MinPayout)},
 		Now:      time.Now,
 		Log:      log,
 	}

@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/metrics"
 	"partnerkit/shared/payments"
+	"partnerkit/shared/program"
 	"partnerkit/shared/webhook"
 )
 
@@ -41,11 +42,10 @@ const Endpoint = "billing"
 type Handler struct {
 	Store    Store
 	Verifier *webhook.Verifier
-	// BPS is COMMISSION_BPS; Months is COMMISSION_MONTHS (0: no limit).
-	BPS    int
-	Months int
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Settings are the program's commission rules, cached.
+	Settings *program.Cache
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Handle answers one delivery; errors become the contract's JSON.
@@ -79,7 +79,7 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		}
 		return dynamo.WebhookResponse{}, err
 	}
-	rec := Recorder{Store: h.Store, BPS: h.BPS, Months: h.Months, Now: h.Now, Log: h.Log}
+	rec := Recorder{Store: h.Store, Settings: h.Settings, Now: h.Now, Log: h.Log}
 	w, err := rec.Record(ctx, dynamo.WebhookResponse{Endpoint: Endpoint, ID: id, BodyHash: hash}, ev)
 	if err != nil {
 		return dynamo.WebhookResponse{}, err
@@ -92,11 +92,11 @@ func (h *Handler) handle(ctx context.Context, req *events.APIGatewayV2HTTPReques
 // and Stripe's), so they earn alike. It is safe for concurrent use.
 type Recorder struct {
 	Store Store
-	// BPS is COMMISSION_BPS; Months is COMMISSION_MONTHS (0: no limit).
-	BPS    int
-	Months int
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Settings are the program's commission rules, cached; a write made
+	// under a version an admin replaced meanwhile is decided again.
+	Settings *program.Cache
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Record records ev once and returns the response kept for the delivery
@@ -126,6 +126,9 @@ func (h *Recorder) Record(ctx context.Context, key dynamo.WebhookResponse, ev Ev
 			return w, nil
 		case errors.As(err, &closing):
 			floor = closing.next
+		case errors.Is(err, dynamo.ErrStaleProgram):
+			h.Settings.Forget()
+			continue
 		case errors.Is(err, dynamo.ErrPaymentChanged):
 		default:
 			return dynamo.WebhookResponse{}, err
@@ -205,7 +208,12 @@ func (h *Recorder) payment(ctx context.Context, ev Event, resp dynamo.WebhookRes
 		}
 		return h.Store.SaveWebhookResponse(ctx, resp, h.Now())
 	}
-	p := payments.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(), Version: 1}
+	settings, err := h.Settings.Current(ctx)
+	if err != nil {
+		return dynamo.WebhookResponse{}, err
+	}
+	p := payments.Payment{ID: ev.PaymentID, CustomerID: ev.CustomerID, Currency: ev.Currency, Amount: ev.Amount, PaidAt: ev.At.UnixMilli(),
+		Plan: ev.Plan, Version: 1}
 	w := dynamo.PaymentWrite{Previous: prev, Response: resp, Now: h.Now()}
 
 	// Refunds that arrived before the payment apply now, in arrival
@@ -223,11 +231,13 @@ func (h *Recorder) payment(ctx context.Context, ev Event, resp dynamo.WebhookRes
 	own := ledger.PeriodOf(ev.At).String()
 	if lk.Customer == nil && own >= floor {
 		// No signup yet: it may still come before this payment's period
-		// closes, which decides then.
-		p.State = payments.PaymentPending
-	} else if w.Lines = p.Decide(lk.Customer, h.BPS, h.Months); p.State == payments.PaymentAttributed {
+		// closes, which decides then, under the settings in force now.
+		p.State, p.RuleVersion = payments.PaymentPending, settings.Version
+	} else if w.Lines = p.Decide(lk.Customer, settings); p.State == payments.PaymentAttributed {
 		p.LinkID, p.Sid = lk.Customer.Decision.LinkID, lk.Customer.Decision.Sid
-		w.Bucket = bucket(ev.At, floor)
+		// A held commission goes to the statement of the period it
+		// becomes due in, with the reversals of refunds inside the hold.
+		w.Bucket, w.Customer = bucket(time.UnixMilli(p.DueAt), floor), lk.Customer
 	}
 	w.Payment = p
 	switch {
@@ -306,18 +316,12 @@ func (h *Recorder) refund(ctx context.Context, ev Event, resp dynamo.WebhookResp
 			"Refunds of payment %q would add up to %d, more than its amount %d.", ev.PaymentID, p.Refunded+ev.Amount, p.Amount)
 	}
 	w.Refund.State = payments.RefundApplied
-	p.Refunded += ev.Amount
-	p.Refunds = append(append([]ledger.RefundEvent(nil), p.Refunds...), ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt})
-	p.Version++
-	if p.State == payments.PaymentAttributed {
-		rev := ledger.Reversal(p.Commission, p.Amount, p.Refunded, p.Reversed)
-		p.Reversed += rev
-		if line, ok := ledger.ReversalLine(p.Event(), p.PartnerID, p.Refunds[len(p.Refunds)-1], rev); ok {
-			w.Line = &line
-			w.Bucket = bucket(ev.At, openFloor(lk.Ledger.LastClosed, floor))
-			if err := h.record(ctx, lk.Ledger, w.Bucket); err != nil {
-				return dynamo.WebhookResponse{}, err
-			}
+	if w.Lines = p.Refund(ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt}); len(w.Lines) > 0 {
+		// A refund inside the hold nets out in the statement its
+		// commission is due in; a later one goes to its own period's.
+		w.Bucket = bucket(time.UnixMilli(max(r.RefundedAt, p.DueAt)), openFloor(lk.Ledger.LastClosed, floor))
+		if err := h.record(ctx, lk.Ledger, w.Bucket); err != nil {
+			return dynamo.WebhookResponse{}, err
 		}
 	}
 	w.Payment = &p

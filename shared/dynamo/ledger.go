@@ -46,7 +46,44 @@ func lineItem(l ledger.Line, period string) map[string]types.AttributeValue {
 	if l.RefundID != "" {
 		item["refund_id"] = s(l.RefundID)
 	}
+	if b := l.Basis; b != nil {
+		// What produced the line, so it can say why it is that amount.
+		m := map[string]types.AttributeValue{"v": i64(int64(b.Version)), "bps": i64(int64(b.BPS)), "base": i64(b.Base)}
+		if b.Plan != "" {
+			m["plan"] = s(b.Plan)
+		}
+		if b.Bounty != 0 {
+			m["bounty"] = i64(b.Bounty)
+		}
+		if b.Capped {
+			m["capped"] = &types.AttributeValueMemberBOOL{Value: true}
+		}
+		if b.Of != "" {
+			m["of"] = s(b.Of)
+		}
+		item["basis"] = &types.AttributeValueMemberM{Value: m}
+	}
 	return item
+}
+
+func basisFrom(item map[string]types.AttributeValue) (*ledger.Basis, error) {
+	m, ok := item["basis"].(*types.AttributeValueMemberM)
+	if !ok {
+		return nil, nil
+	}
+	b := ledger.Basis{Plan: str(m.Value, "plan"), Of: str(m.Value, "of")}
+	var v, bps int64
+	var err error
+	for name, dst := range map[string]*int64{"v": &v, "bps": &bps, "base": &b.Base, "bounty": &b.Bounty} {
+		if *dst, err = num(m.Value, name); err != nil {
+			return nil, err
+		}
+	}
+	b.Version, b.BPS = int(v), int(bps)
+	if c, ok := m.Value["capped"].(*types.AttributeValueMemberBOOL); ok {
+		b.Capped = c.Value
+	}
+	return &b, nil
 }
 
 func lineFrom(item map[string]types.AttributeValue) (ledger.Line, error) {
@@ -58,10 +95,14 @@ func lineFrom(item map[string]types.AttributeValue) (ledger.Line, error) {
 	if err != nil {
 		return ledger.Line{}, err
 	}
+	basis, err := basisFrom(item)
+	if err != nil {
+		return ledger.Line{}, err
+	}
 	return ledger.Line{
 		ID: str(item, "line_id"), Kind: str(item, "kind"), PartnerID: str(item, "partner_id"),
 		PaymentID: str(item, "payment_id"), RefundID: str(item, "refund_id"), CustomerID: str(item, "customer_id"),
-		Currency: str(item, "currency"), Amount: amount, At: at,
+		Currency: str(item, "currency"), Amount: amount, At: at, Basis: basis,
 	}, nil
 }
 

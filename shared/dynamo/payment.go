@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,7 +103,19 @@ func customerFrom(item map[string]types.AttributeValue) (payments.Customer, erro
 	if err != nil {
 		return payments.Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
 	}
-	c := payments.Customer{Decision: d, CreatedAt: created}
+	c := payments.Customer{Decision: d, CreatedAt: created, Upline: str(item, "upline"), Earned: map[string]int64{}}
+	pays, err := num(item, "pays")
+	if err != nil {
+		return payments.Customer{}, err
+	}
+	c.Pays = int(pays)
+	for name, v := range item {
+		if cur, ok := strings.CutPrefix(name, earnedSoFarPrefix); ok {
+			if c.Earned[cur], err = num(item, name); err != nil || v == nil {
+				return payments.Customer{}, err
+			}
+		}
+	}
 	if t := str(item, "last_paid_at"); t != "" {
 		if c.LastPaidAt, err = time.Parse(time.RFC3339Nano, t); err != nil {
 			return payments.Customer{}, fmt.Errorf("dynamo: malformed customer %s: %w", d.CustomerID, err)
@@ -147,21 +160,36 @@ func paymentItem(p payments.Payment) map[string]types.AttributeValue {
 	if p.Sid != "" {
 		item["sid"] = s(p.Sid)
 	}
+	if p.Plan != "" {
+		item["plan"] = s(p.Plan)
+	}
+	for name, v := range map[string]int64{"rule_version": int64(p.RuleVersion), "number": int64(p.Number), "due_at": p.DueAt} {
+		if v != 0 {
+			item[name] = i64(v)
+		}
+	}
+	if p.Upline != "" {
+		item["upline"] = s(p.Upline)
+		item["override"] = i64(p.Override)
+		item["override_reversed"] = i64(p.OverrideReversed)
+	}
 	return item
 }
 
 func paymentFrom(item map[string]types.AttributeValue) (payments.Payment, error) {
 	p := payments.Payment{ID: str(item, "payment_id"), CustomerID: str(item, "customer_id"), Currency: str(item, "currency"),
-		State: str(item, "state"), PartnerID: str(item, "partner_id"), LinkID: str(item, "link_id"), Sid: str(item, "sid")}
+		State: str(item, "state"), PartnerID: str(item, "partner_id"), LinkID: str(item, "link_id"), Sid: str(item, "sid"),
+		Plan: str(item, "plan"), Upline: str(item, "upline")}
 	var err error
-	var held int64
+	var held, rule, number int64
 	for name, dst := range map[string]*int64{"amount": &p.Amount, "paid_at": &p.PaidAt, "commission": &p.Commission,
-		"refunded": &p.Refunded, "reversed": &p.Reversed, "version": &p.Version, "held_count": &held} {
+		"refunded": &p.Refunded, "reversed": &p.Reversed, "version": &p.Version, "held_count": &held,
+		"rule_version": &rule, "number": &number, "due_at": &p.DueAt, "override": &p.Override, "override_reversed": &p.OverrideReversed} {
 		if *dst, err = num(item, name); err != nil {
 			return payments.Payment{}, err
 		}
 	}
-	p.HeldCount = int(held)
+	p.HeldCount, p.RuleVersion, p.Number = int(held), int(rule), int(number)
 	if l, ok := item["refunds"].(*types.AttributeValueMemberL); ok {
 		for _, v := range l.Value {
 			m, _ := v.(*types.AttributeValueMemberM)
@@ -238,8 +266,78 @@ type PaymentWrite struct {
 	Lines    []ledger.Line
 	Bucket   string            // period of the lines
 	Held     []payments.Refund // held refunds now applied or rejected
+	// Customer is the customer as read, when the payment was decided: an
+	// earning payment counts on it, provided it is still as read.
+	Customer *payments.Customer
 	Response WebhookResponse
 	Now      time.Time
+}
+
+// earnedSoFarPrefix names a customer's commissions so far in a currency
+// (earned_USD), for a rule's cap.
+const earnedSoFarPrefix = "earned_"
+
+// customerCount counts an earning payment of commission on the customer
+// it was decided for: its number among the customer's earning payments
+// and its commission so far in the currency. The condition makes the
+// decision hold: a concurrent payment of the same customer or an admin's
+// override in between refuses the write, which then decides again.
+func (st *Store) customerCount(c payments.Customer, currency string, commission int64) types.TransactWriteItem {
+	cond := "partner_id = :p AND "
+	values := map[string]types.AttributeValue{":p": s(c.Decision.PartnerID), ":n": i64(int64(c.Pays + 1)), ":c": i64(commission)}
+	if c.Pays == 0 {
+		cond += "attribute_not_exists(pays)"
+	} else {
+		cond += "pays = :prev"
+		values[":prev"] = i64(int64(c.Pays))
+	}
+	return types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: customerKey(c.Decision.CustomerID),
+		UpdateExpression:          aws.String("SET pays = :n ADD #e :c"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#e": earnedSoFarPrefix + currency},
+		ExpressionAttributeValues: values}}
+}
+
+// paymentTail is what recording a decided payment adds to its
+// transaction: the check that the settings it was decided under are still
+// in force, its count on the customer, and its lines with their running
+// totals (the partner's on its link and day rows, the upline's on its own).
+func (st *Store) paymentTail(p payments.Payment, c *payments.Customer, lines []ledger.Line, bucket string) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	if p.RuleVersion > 0 {
+		items = append(items, st.programCheck(p.RuleVersion))
+	}
+	if p.State == payments.PaymentAttributed && c != nil {
+		items = append(items, st.customerCount(*c, p.Currency, p.Commission))
+	}
+	if len(lines) > 0 {
+		items = append(items, st.periodOpen(bucket))
+	}
+	return append(items, st.lineItems(p, lines, bucket)...)
+}
+
+// lineItems writes a payment's or refund's lines in bucket, once each,
+// with their running totals: the partner's on its link and day rows, the
+// upline's (second tier) on its own.
+func (st *Store) lineItems(p payments.Payment, lines []ledger.Line, bucket string) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	var own, tier []ledger.Line
+	for _, l := range lines {
+		items = append(items, st.linePut(l, bucket))
+		if l.PartnerID == p.PartnerID {
+			own = append(own, l)
+		} else {
+			tier = append(tier, l)
+		}
+	}
+	if len(lines) > 0 {
+		items = append(items, st.pendingAdds(lines, bucket)...)
+	}
+	items = append(items, st.earnedAdds(p.PartnerID, p.LinkID, p.Sid, own)...)
+	if len(tier) > 0 {
+		items = append(items, st.earnedAdds(p.Upline, "", "", tier)...)
+	}
+	return items
 }
 
 // RecordPayment writes a payment, its lines, its pending marker, the
@@ -252,15 +350,7 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": i64(w.Previous.Version), ":awaiting": s(payments.PaymentAwaiting)}
 	}
 	items := []types.TransactWriteItem{{Put: put}, {Put: webhookPut(st, w.Response, w.Now)}}
-	if len(w.Lines) > 0 {
-		items = append(items, st.periodOpen(w.Bucket))
-		for _, l := range w.Lines {
-			items = append(items, st.linePut(l, w.Bucket))
-		}
-		items = append(items, st.pendingAdds(w.Lines, w.Bucket)...)
-		// What the lines earn, on the payment's link and day rows.
-		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, w.Lines)...)
-	}
+	items = append(items, st.paymentTail(w.Payment, w.Customer, w.Lines, w.Bucket)...)
 	if w.Payment.State == payments.PaymentPending {
 		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
 		items = append(items, st.periodOpen(own), types.TransactWriteItem{Put: &types.Put{TableName: st.table,
@@ -279,7 +369,7 @@ type RefundWrite struct {
 	Refund   payments.Refund
 	Payment  *payments.Payment // the payment as it will be stored; nil holds the refund
 	Previous *payments.Payment // the payment as read, for the version check
-	Line     *ledger.Line      // the reversal, if any
+	Lines    []ledger.Line     // the reversals, if any
 	Bucket   string
 	Response WebhookResponse
 	Now      time.Time
@@ -310,11 +400,10 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 		ConditionExpression:       aws.String("#v = :v"),
 		ExpressionAttributeNames:  map[string]string{"#v": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(w.Previous.Version)}}})
-	if w.Line != nil {
-		items = append(items, st.periodOpen(w.Bucket), st.linePut(*w.Line, w.Bucket))
-		items = append(items, st.pendingAdds([]ledger.Line{*w.Line}, w.Bucket)...)
-		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, []ledger.Line{*w.Line})...)
+	if len(w.Lines) > 0 {
+		items = append(items, st.periodOpen(w.Bucket))
 	}
+	items = append(items, st.lineItems(*w.Payment, w.Lines, w.Bucket)...)
 	return st.transactBilling(ctx, items, w.Response)
 }
 
@@ -340,6 +429,8 @@ func (st *Store) transactBilling(ctx context.Context, items []types.TransactWrit
 				return WebhookResponse{}, err
 			}
 			return w, ErrWebhookReplayed
+		case items[i].ConditionCheck != nil && str(items[i].ConditionCheck.Key, attrPK) == programPK:
+			return WebhookResponse{}, ErrStaleProgram
 		case items[i].ConditionCheck != nil:
 			return WebhookResponse{}, ErrPeriodClosing
 		}

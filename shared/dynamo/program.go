@@ -35,6 +35,24 @@ func (st *Store) Program(ctx context.Context) (program.Settings, bool, error) {
 	return s, true, nil
 }
 
+// ProgramVersion returns one kept version of the settings, or false when
+// the store has no such version (version 1 is never stored).
+func (st *Store) ProgramVersion(ctx context.Context, version int) (program.Settings, bool, error) {
+	item, err := st.get(ctx, programPK, programVersionSK(version), false)
+	if errors.Is(err, ErrNotFound) {
+		return program.Settings{}, false, nil
+	}
+	if err != nil {
+		return program.Settings{}, false, err
+	}
+	var s program.Settings
+	if err := json.Unmarshal([]byte(str(item, "doc")), &s); err != nil {
+		return program.Settings{}, false, fmt.Errorf("dynamo: malformed program settings v%d: %w", version, err)
+	}
+	s.Normalize()
+	return s, true, nil
+}
+
 // SaveProgram stores ps as the new current version, ps.Version, when the
 // current one is still ps.Version-1, and keeps it in the history; otherwise
 // it returns ErrStaleProgram and writes nothing.

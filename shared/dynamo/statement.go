@@ -191,7 +191,7 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (pay
 // with its lines in the closing period's bucket, and drops its pending
 // marker, in one transaction. A payment already decided (by an earlier,
 // interrupted run) is left alone.
-func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
+func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, c *payments.Customer, lines []ledger.Line, pendingPeriod, bucket string) error {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: st.table, Item: paymentItem(p),
 			ConditionExpression:       aws.String("#v = :v AND #state = :pending"),
@@ -199,10 +199,11 @@ func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVer
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": i64(prevVersion), ":pending": s(payments.PaymentPending)}}},
 		{Delete: &types.Delete{TableName: st.table, Key: key(pendingPK(pendingPeriod, p.ID), p.ID)}},
 	}
-	for _, l := range lines {
-		items = append(items, st.linePut(l, bucket))
+	if p.State == payments.PaymentAttributed && c != nil {
+		items = append(items, st.customerCount(*c, p.Currency, p.Commission))
 	}
-	items = append(items, st.pendingAdds(lines, bucket)...)
+	// No period check: the closing period is the one that takes them.
+	items = append(items, st.lineItems(p, lines, bucket)...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {

@@ -14,13 +14,20 @@ type Basis struct {
 	Base    int64  `json:"base"`
 	Bounty  int64  `json:"bounty,omitempty"`
 	Capped  bool   `json:"capped,omitempty"`
+	// Of is, on a second-tier override, the recruited partner whose
+	// commission (Base) it is a share of.
+	Of string `json:"of,omitempty"`
 }
 
 // Describe words a basis for people: "25% of 99.00 USD, plan pro, rule
 // v3".
 func (b Basis) Describe(currency string) string {
 	var parts []string
-	parts = append(parts, fmt.Sprintf("%s of %s", percent(b.BPS), Money(b.Base, currency)))
+	if b.Of != "" {
+		parts = append(parts, fmt.Sprintf("%s of %s commission of partner %s", percent(b.BPS), Money(b.Base, currency), b.Of))
+	} else {
+		parts = append(parts, fmt.Sprintf("%s of %s", percent(b.BPS), Money(b.Base, currency)))
+	}
 	if b.Plan != "" {
 		parts = append(parts, "plan "+b.Plan)
 	}

@@ -94,7 +94,7 @@ func (l State) Busy(period string) bool {
 // Statements builds one statement per "partner|currency" with new lines or
 // a carried balance, sorted by id, and counts them. A partner in
 // suspended gets its statements on hold.
-func Statements(period string, totals map[string]*Totals, carried map[string]int64, minPayout int64, suspended map[string]bool) ([]Statement, Summary) {
+func Statements(period string, totals map[string]*Totals, carried map[string]int64, minPayout func(currency string) int64, suspended map[string]bool) ([]Statement, Summary) {
 	keys := make(map[string]bool, len(totals)+len(carried))
 	for k := range totals {
 		keys[k] = true
@@ -116,7 +116,7 @@ func Statements(period string, totals map[string]*Totals, carried map[string]int
 		t.CarriedIn = carried[k]
 		stmts = append(stmts, Statement{
 			ID: StatementID(period, currency, partner), PartnerID: partner, Period: period, Currency: currency,
-			Totals: t, Status: t.StatusAt(minPayout, suspended[partner]),
+			Totals: t, Status: t.StatusAt(minPayout(currency), suspended[partner]),
 		})
 		partners[partner] = true
 		sum.Lines += t.Lines

@@ -4,6 +4,9 @@ package ledger
 const (
 	KindCommission = "commission"
 	KindReversal   = "reversal"
+	// KindOverride is a second-tier line: what a partner earns on the
+	// commission of a partner it recruited.
+	KindOverride = "override"
 )
 
 // Statement statuses.
@@ -31,6 +34,9 @@ type Line struct {
 	Amount     int64
 	// At is the payment's or refund's time, in Unix milliseconds.
 	At int64
+	// Basis is what produced a commission or override line; nil on
+	// reversals and on lines written before rules had versions.
+	Basis *Basis
 }
 
 // Totals are a statement's sums.

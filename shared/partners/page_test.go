@@ -17,6 +17,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/httpapi/apitest"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/program"
 )
 
 type payoutsPage struct {
@@ -144,7 +145,7 @@ func TestCommissionsPaginate(t *testing.T) {
 	for i := range 5 {
 		e.Pay(t, fmt.Sprintf("pay_%d", i), "cus_1", 1000, "USD", oct.Add(time.Duration(i)*time.Minute))
 	}
-	r := &accrual.Runner{Store: st, BPS: 2500, Now: func() time.Time { return oct.AddDate(0, 1, 0) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := &accrual.Runner{Store: st, Settings: &program.Cache{Load: st, Defaults: program.FromEnvironment(2500, 0, 0)}, Now: func() time.Time { return oct.AddDate(0, 1, 0) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if _, err := r.Run(context.Background(), "2026-10"); err != nil {
 		t.Fatal(err)
 	}

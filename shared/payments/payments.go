@@ -5,6 +5,7 @@ import (
 
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/program"
 )
 
 // Payment states.
@@ -33,12 +34,26 @@ type Payment struct {
 	PartnerID  string // when attributed
 	LinkID     string // the customer's promo link and sub-id, when attributed
 	Sid        string
-	Commission int64
-	Refunded   int64
-	Reversed   int64
-	Refunds    []ledger.RefundEvent // applied, in order
-	HeldCount  int
-	Version    int64
+	// Plan is the plan key the billing event named ("" when none).
+	Plan string
+	// RuleVersion is the settings version the payment was decided (or,
+	// while pending, recorded) under; Number its place among the
+	// customer's earning payments; DueAt when its lines become payable
+	// (PaidAt plus the hold).
+	RuleVersion int
+	Number      int
+	DueAt       int64
+	Commission  int64
+	Refunded    int64
+	Reversed    int64
+	// Upline earns Override, a second-tier share of Commission, of which
+	// OverrideReversed was reversed so far.
+	Upline           string
+	Override         int64
+	OverrideReversed int64
+	Refunds          []ledger.RefundEvent // applied, in order
+	HeldCount        int
+	Version          int64
 }
 
 // Event returns the payment as the ledger sees it.
@@ -63,39 +78,87 @@ type Customer struct {
 	// LastPaidAt is the customer's latest payment counted so far (zero
 	// before the first).
 	LastPaidAt time.Time
+	// Pays counts the customer's earning payments so far; Earned sums
+	// their commissions per currency (for a rule's cap).
+	Pays   int
+	Earned map[string]int64
+	// Upline is the partner who recruited the customer's partner, for the
+	// second tier ("" when none).
+	Upline string
 }
 
-// Earner is the one answer to "does this payment earn, and for whom?": a
-// payment at paidAt earns for the partner its customer is attributed to,
-// while it is within months of the customer's signup (0: no limit). A
-// customer not known yet (nil) or not attributed earns nothing.
-func Earner(c *Customer, paidAt time.Time, months int) (partnerID string, ok bool) {
-	if c == nil || !c.Decision.Attributed || !ledger.Earns(c.CreatedAt, paidAt, months) {
-		return "", false
+// Decide settles a payment whose customer is c (nil when unknown) under
+// the settings s: the one answer to "does this payment earn, how much, and
+// for whom?", for the billing webhook and for the monthly run alike. It
+// earns for the partner c is attributed to while s's rule for its plan
+// lasts, plus the second tier for c's upline; otherwise it earns nothing.
+// It returns the lines the payment makes, reversals of refunds applied so
+// far included.
+func (p *Payment) Decide(c *Customer, s program.Settings) []ledger.Line {
+	p.RuleVersion = s.Version
+	if c == nil || !c.Decision.Attributed {
+		p.State = PaymentUnattributed
+		return nil
 	}
-	return c.Decision.PartnerID, true
-}
-
-// Earn attributes p to partnerID at bps and returns its lines: the
-// commission and a reversal for each refund applied so far.
-func (p *Payment) Earn(partnerID string, bps int) []ledger.Line {
-	p.State, p.PartnerID = PaymentAttributed, partnerID
-	p.Commission = ledger.Commission(p.Amount, bps)
-	var lines []ledger.Line
-	lines, p.Reversed = ledger.PaymentLines(p.Event(), p.PartnerID, bps, p.Refunds)
-	return lines
-}
-
-// Decide settles a payment whose customer is c (nil when unknown): it
-// earns for c's partner when Earner says so, else nothing. It returns the
-// lines the payment makes.
-func (p *Payment) Decide(c *Customer, bps, months int) []ledger.Line {
-	partnerID, ok := Earner(c, time.UnixMilli(p.PaidAt), months)
+	number := c.Pays + 1
+	comm, basis, ok := s.Commission(program.Payment{
+		Plan: p.Plan, Currency: p.Currency, Amount: p.Amount, Number: number,
+		SignedUp: c.CreatedAt, PaidAt: time.UnixMilli(p.PaidAt), EarnedSoFar: c.Earned[p.Currency],
+	})
 	if !ok {
 		p.State = PaymentUnattributed
 		return nil
 	}
-	return p.Earn(partnerID, bps)
+	p.State, p.PartnerID, p.Number = PaymentAttributed, c.Decision.PartnerID, number
+	p.DueAt = p.PaidAt + int64(s.HoldDays)*24*int64(time.Hour/time.Millisecond)
+	p.Commission = comm
+	lines, reversed := ledger.PaymentLines(p.Event(), p.PartnerID, comm, &basis, p.Refunds)
+	p.Reversed = reversed
+	if up := upline(c, p, s); up != "" {
+		p.Upline, p.Override = up, ledger.Commission(comm, s.SecondTier.BPS)
+		ob := &ledger.Basis{Version: s.Version, BPS: s.SecondTier.BPS, Base: comm, Of: p.PartnerID}
+		var ol []ledger.Line
+		ol, p.OverrideReversed = ledger.OverrideLines(p.Event(), up, p.Override, ob, p.Refunds)
+		lines = append(lines, ol...)
+	}
+	return lines
+}
+
+// upline is the partner earning the second tier on p, or "": one level
+// only, never the partner itself nor the paying customer (no one earns on
+// their own payments).
+func upline(c *Customer, p *Payment, s program.Settings) string {
+	if s.SecondTier == nil || s.SecondTier.BPS == 0 || c.Upline == "" || c.Upline == p.PartnerID || c.Upline == p.CustomerID {
+		return ""
+	}
+	return c.Upline
+}
+
+// Refund applies refund r to an attributed or unsettled payment and
+// returns the lines it makes: the reversal of the commission and of the
+// second tier, each rounded so that a full refund reverses exactly what
+// was earned.
+func (p *Payment) Refund(r ledger.RefundEvent) []ledger.Line {
+	p.Refunded += r.Amount
+	p.Refunds = append(append([]ledger.RefundEvent(nil), p.Refunds...), r)
+	p.Version++
+	if p.State != PaymentAttributed {
+		return nil
+	}
+	var lines []ledger.Line
+	rev := ledger.Reversal(p.Commission, p.Amount, p.Refunded, p.Reversed)
+	p.Reversed += rev
+	if l, ok := ledger.ReversalLine(p.Event(), p.PartnerID, r, rev); ok {
+		lines = append(lines, l)
+	}
+	if p.Upline != "" {
+		orev := ledger.Reversal(p.Override, p.Amount, p.Refunded, p.OverrideReversed)
+		p.OverrideReversed += orev
+		if l, ok := ledger.OverrideReversalLine(p.Event(), p.Upline, r, orev); ok {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // ApplyHeld applies refunds that arrived before p, in arrival order, up to

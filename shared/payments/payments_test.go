@@ -5,9 +5,10 @@ import (
 	"time"
 
 	"partnerkit/shared/attribution"
+	"partnerkit/shared/program"
 )
 
-func TestEarner(t *testing.T) {
+func TestDecideWhoEarns(t *testing.T) {
 	signup := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 	attributed := &Customer{Decision: attribution.Decision{CustomerID: "c1", Attributed: true, PartnerID: "p1"}, CreatedAt: signup}
 	tests := []struct {
@@ -26,9 +27,11 @@ func TestEarner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := Earner(tt.c, tt.paidAt, tt.months)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("Earner = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			p := Payment{ID: "pay1", CustomerID: "c1", Currency: "USD", Amount: 9900, PaidAt: tt.paidAt.UnixMilli()}
+			p.Decide(tt.c, program.FromEnvironment(2500, tt.months, 0))
+			ok := p.State == PaymentAttributed
+			if p.PartnerID != tt.want || ok != tt.ok {
+				t.Errorf("Decide: partner %q, earns %v; want %q, %v", p.PartnerID, ok, tt.want, tt.ok)
 			}
 		})
 	}
@@ -41,7 +44,7 @@ func TestDecideAndApplyHeld(t *testing.T) {
 	if held[0].State != RefundApplied || held[1].State != RefundRejected || held[2].State != RefundApplied || p.Refunded != 9900 {
 		t.Fatalf("held = %+v, refunded %d", held, p.Refunded)
 	}
-	lines := p.Decide(c, 2500, 0)
+	lines := p.Decide(c, program.FromEnvironment(2500, 0, 0))
 	var sum int64
 	for _, l := range lines {
 		sum += l.Amount
@@ -50,7 +53,7 @@ func TestDecideAndApplyHeld(t *testing.T) {
 		t.Errorf("payment %+v, lines %+v", p, lines)
 	}
 	q := Payment{ID: "pay2", Amount: 100, PaidAt: 1000}
-	if lines := q.Decide(nil, 2500, 0); lines != nil || q.State != PaymentUnattributed {
+	if lines := q.Decide(nil, program.FromEnvironment(2500, 0, 0)); lines != nil || q.State != PaymentUnattributed {
 		t.Errorf("unknown customer: state %q, lines %v", q.State, lines)
 	}
 }

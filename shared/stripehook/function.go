@@ -13,6 +13,7 @@ import (
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/program"
 	"partnerkit/shared/signup"
 )
 
@@ -34,9 +35,10 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		Store:   store,
 		Secrets: cfg.StripeWebhookSecrets,
 		Signups: &signup.Recorder{Store: store, Hasher: emailaddr.NewHasher(cfg.HashSecret), Window: cfg.CookieMaxAge()},
-		Billing: &billing.Recorder{Store: store, BPS: cfg.CommissionBPS, Months: cfg.CommissionMonths, Now: time.Now, Log: log},
-		Now:     time.Now,
-		Log:     log,
+		Billing: &billing.Recorder{Store: store, Settings: &program.Cache{Load: store,
+			Defaults: program.FromEnvironment(cfg.CommissionBPS, cfg.CommissionMonths, cfg.MinPayout)}, Now: time.Now, Log: log},
+		Now: time.Now,
+		Log: log,
 	}
 	if live, ok := cfg.StripeLive(); ok {
 		h.API, h.Live = NewClient(cfg.StripeAPIKey, ""), &live

@@ -24,6 +24,7 @@ import (
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/partner"
+	"partnerkit/shared/program"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
 )
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, st *dynamo.Store, secrets ...string) *env {
 	h := &Handler{
 		Store: st, Secrets: secrets, API: client, Live: &test,
 		Signups: &signup.Recorder{Store: st, Hasher: emailaddr.NewHasher("test-hash-secret-16"), Window: 90 * 24 * time.Hour},
-		Billing: &billing.Recorder{Store: st, BPS: 2500, Now: time.Now, Log: testLogger()},
+		Billing: &billing.Recorder{Store: st, Settings: &program.Cache{Load: st, Defaults: program.FromEnvironment(2500, 0, 0)}, Now: time.Now, Log: testLogger()},
 		Now:     time.Now, Log: testLogger(),
 	}
 	return &env{st: st, h: h, fn: lambda.NewHandler(h.invoke), api: api}

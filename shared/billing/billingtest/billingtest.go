@@ -22,6 +22,7 @@ import (
 	"partnerkit/shared/billing"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/program"
 	"partnerkit/shared/webhook"
 )
 
@@ -32,8 +33,10 @@ const Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 type Env struct {
 	Store   *dynamo.Store
 	Handler lambda.Handler
-	now     atomic.Int64
-	seq     atomic.Int64
+	// Settings is the handler's settings cache.
+	Settings *program.Cache
+	now      atomic.Int64
+	seq      atomic.Int64
 }
 
 // New returns an Env at now with the given rate and months limit.
@@ -46,8 +49,9 @@ func New(t testing.TB, st *dynamo.Store, now time.Time, bps, months int) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &billing.Handler{Store: st, Verifier: v, BPS: bps, Months: months, Now: clock,
-		Log: testLogger()}
+	// A short TTL: tests that save settings see them on the next event.
+	e.Settings = &program.Cache{Load: st, Defaults: program.FromEnvironment(bps, months, 0), TTL: time.Nanosecond}
+	h := &billing.Handler{Store: st, Verifier: v, Settings: e.Settings, Now: clock, Log: testLogger()}
 	e.Handler = lambda.NewHandler(h.Handle)
 	return e
 }
