@@ -64,6 +64,10 @@ type LineJSON struct {
 	Currency    string `json:"currency"`
 	At          string `json:"at"`
 	StatementID string `json:"statement_id"`
+	// Basis and Description say what produced a commission or override:
+	// "25% of 99.00 USD, plan pro, rule v3".
+	Basis       *ledger.Basis `json:"basis,omitempty"`
+	Description string        `json:"description,omitempty"`
 }
 
 func periodParam(req *events.APIGatewayV2HTTPRequest) (string, error) {
@@ -113,11 +117,15 @@ func (h *Handler) commissions(ctx context.Context, req *events.APIGatewayV2HTTPR
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	for _, l := range lines {
-		out.Lines = append(out.Lines, LineJSON{
+		lj := LineJSON{
 			LineID: l.ID, Kind: l.Kind, PaymentID: l.PaymentID, RefundID: l.RefundID, CustomerID: l.CustomerID,
 			Amount: l.Amount, Currency: l.Currency, At: time.UnixMilli(l.At).UTC().Format(dynamo.TimeFormat),
-			StatementID: ledger.StatementID(period, l.Currency, p.ID),
-		})
+			StatementID: ledger.StatementID(period, l.Currency, p.ID), Basis: l.Basis,
+		}
+		if l.Basis != nil {
+			lj.Description = l.Basis.Describe(l.Currency)
+		}
+		out.Lines = append(out.Lines, lj)
 	}
 	out.NextCursor = encodeCursor(next)
 	return httpapi.JSON(http.StatusOK, out), nil

@@ -428,3 +428,37 @@ func TestStripeBackfill(t *testing.T) {
 		}
 	})
 }
+
+// The price's product is the payment's plan: a program rule for it
+// applies, and the line says so.
+func TestStripePlanFromProduct(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		st := dynamo.New(b.Client, b.Table)
+		e := newEnv(t, st)
+		ctx := context.Background()
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version = 2
+		s.Plans["prod_pro"] = program.Rule{BPS: 4000, Duration: program.Duration{Kind: program.EveryPayment}}
+		if err := st.SaveProgram(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		enroll(t, st, "pt_a", "alice")
+		signedUp := time.Now().Add(-10 * day).Truncate(time.Second)
+		vid := click(t, st, "pt_a", signedUp.Add(-time.Hour))
+		e.mustRecord(t, stripeEvent("evt_signup", EventCheckoutCompleted, &stripe.CheckoutSession{
+			ID: "cs_1", Object: "checkout.session", ClientReferenceID: vid, Mode: stripe.CheckoutSessionModeSubscription,
+			Status: stripe.CheckoutSessionStatusComplete, PaymentStatus: stripe.CheckoutSessionPaymentStatusPaid,
+			Customer: &stripe.Customer{ID: "cus_1"}, Created: signedUp.Unix(), Currency: "usd",
+		}))
+		inv := invoice("in_1", "cus_1", "usd", 11900, 1900, signedUp.Add(time.Hour))
+		e.api.addInvoice(inv, "pi_in_1")
+		e.mustRecord(t, stripeEvent("evt_paid", EventInvoicePaid, inv))
+		ls, err := st.PartnerLines(ctx, "pt_a", ledger.PeriodOf(time.Unix(inv.StatusTransitions.PaidAt, 0)).String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls) != 1 || ls[0].Amount != 4000 || ls[0].Basis == nil || ls[0].Basis.Describe("USD") != "40% of 100.00 USD, plan prod_pro, rule v2" {
+			t.Fatalf("lines = %+v, want one of 4000 under plan prod_pro, rule v2", ls)
+		}
+	})
+}

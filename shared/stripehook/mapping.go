@@ -10,6 +10,7 @@ import (
 	"partnerkit/shared/billing"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/program"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signup"
 	"partnerkit/shared/validate"
@@ -150,13 +151,34 @@ func invoicePayment(inv *stripe.Invoice, now time.Time) (billing.Event, error) {
 	}
 	ev := billing.Event{
 		Type: billing.TypePaymentSucceeded, PaymentID: inv.ID, CustomerID: inv.Customer.ID,
-		Currency: code, Amount: net, At: unix(paid),
+		Currency: code, Amount: net, At: unix(paid), Plan: invoicePlan(inv),
 	}
 	if validate.ExternalID(ev.PaymentID) != nil || validate.ExternalID(ev.CustomerID) != nil ||
 		validate.RecentTime(ev.At, now) != nil || ledger.CheckAmount(net) != nil {
 		return billing.Event{}, skip(skipOutOfRange)
 	}
 	return ev, nil
+}
+
+// invoicePlan is the plan key of an invoice: the product of its largest
+// priced line (a subscription's plan, not its add-ons), lower-cased as
+// plan keys are; "" when no line names a product, which earns the default
+// rate.
+func invoicePlan(inv *stripe.Invoice) string {
+	if inv.Lines == nil {
+		return ""
+	}
+	var plan string
+	var most int64
+	for _, l := range inv.Lines.Data {
+		if l == nil || l.Pricing == nil || l.Pricing.PriceDetails == nil || l.Pricing.PriceDetails.Product == "" {
+			continue
+		}
+		if plan == "" || l.Amount > most {
+			plan, most = program.PlanKey(l.Pricing.PriceDetails.Product), l.Amount
+		}
+	}
+	return plan
 }
 
 // invoiceRefund maps money returned on an invoice's payment, a refund or
