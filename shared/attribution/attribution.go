@@ -46,6 +46,9 @@ type Signup struct {
 	CustomerID string
 	Email      string // normalized
 	CreatedAt  time.Time
+	// AsPartner is the partner the customer already enrolled as, if any:
+	// its recruiter is the partner this signup is attributed to.
+	AsPartner string
 }
 
 // Touch is one way a partner reached the customer before the decision.
@@ -87,6 +90,9 @@ type Decision struct {
 	// Attributed through a click.
 	LinkID     string
 	Sid        string
+	// Upline is the partner who recruited PartnerID, when Attributed: it
+	// earns the second tier on this customer's payments.
+	Upline     string
 	Candidates []Candidate
 }
 

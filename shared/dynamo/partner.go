@@ -26,6 +26,9 @@ func partnerItem(p partner.Partner) map[string]types.AttributeValue {
 	if p.Email != "" {
 		item["email"] = s(p.Email)
 	}
+	if p.ReferredBy != "" {
+		item["referred_by"] = s(p.ReferredBy)
+	}
 	item["gsi1pk"], item["gsi1sk"] = s(partnersByStatusPK(p.Status)), s(partnerOrder(p))
 	return item
 }
@@ -48,6 +51,7 @@ func partnerFrom(item map[string]types.AttributeValue) partner.Partner {
 	return partner.Partner{
 		ID: str(item, "partner_id"), Code: str(item, "code"), Name: str(item, "name"),
 		Subject: str(item, "sub"), Email: str(item, "email"), Status: str(item, "status"), CreatedAt: created,
+		ReferredBy: str(item, "referred_by"),
 	}
 }
 

@@ -33,6 +33,9 @@ type SignupLookup struct {
 	Click    *PartnerTouch         // the visitor's first click (partner, time)
 	Invite   *PartnerTouch         // the first invite to the customer's email
 	Code     *partner.CodeOwner    // owner of the typed referral code
+	// AsPartner is the partner enrolled by a user whose subject is this
+	// customer's id, if any.
+	AsPartner string
 }
 
 // SignupKeys names what LookupSignup reads; empty fields are skipped.
@@ -57,7 +60,7 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 	if endpoint == "" {
 		endpoint = signupEndpoint
 	}
-	keys := []map[string]types.AttributeValue{webhookKey(endpoint, k.WebhookID), customerKey(k.CustomerID)}
+	keys := []map[string]types.AttributeValue{webhookKey(endpoint, k.WebhookID), customerKey(k.CustomerID), key("SUB#"+k.CustomerID, "SUB")}
 	if k.VisitorID != "" {
 		keys = append(keys, key("VISITOR#"+k.VisitorID, "TOUCH"))
 	}
@@ -93,6 +96,9 @@ func (st *Store) LookupSignup(ctx context.Context, k SignupKeys) (SignupLookup, 
 		if t, ok := touchFrom("", item); ok {
 			lk.Invite = &PartnerTouch{PartnerID: t.PartnerID, At: t.At}
 		}
+	}
+	if item, ok := items["SUB#"+k.CustomerID+"|SUB"]; ok {
+		lk.AsPartner = str(item, "partner_id")
 	}
 	if item, ok := items["CODE#"+k.Code+"|CODE"]; ok {
 		lk.Code = &partner.CodeOwner{PartnerID: str(item, "partner_id"), Active: str(item, "status") == partner.StatusActive}
@@ -170,6 +176,14 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 		}})
 		// And on its link's, sub-id's and the program's day rows.
 		items = append(items, st.convAdds(d.PartnerID, d.LinkID, d.Sid, signup.CreatedAt, map[string]int64{"signups": 1})...)
+		if signup.AsPartner != "" && signup.AsPartner != d.PartnerID {
+			// The customer enrolled as a partner first: the partner it
+			// signed up through recruited it, once.
+			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: partnerKey(signup.AsPartner),
+				UpdateExpression:          aws.String("SET referred_by = if_not_exists(referred_by, :r)"),
+				ConditionExpression:       aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":r": s(d.PartnerID)}}})
+		}
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
@@ -283,13 +297,16 @@ func attributedTo(d attribution.Decision, signupAt time.Time) map[string]types.A
 		"attributed_at": s(timeText(at)),
 		"gsi1pk":        s(customersPK(d.PartnerID)),
 		"gsi1sk":        s(timeText(at) + "#" + d.CustomerID),
+		// Always written, empty when none, so an override to a partner
+		// nobody recruited clears the old partner's upline.
+		"upline": s(d.Upline),
 	}
 }
 
 func decisionFrom(item map[string]types.AttributeValue) (attribution.Decision, error) {
 	d := attribution.Decision{
 		CustomerID: str(item, "customer_id"), PartnerID: str(item, "partner_id"),
-		Source: str(item, "source"), LinkID: str(item, "link_id"), Sid: str(item, "sid"),
+		Source: str(item, "source"), LinkID: str(item, "link_id"), Sid: str(item, "sid"), Upline: str(item, "upline"),
 	}
 	if b, ok := item["attributed"].(*types.AttributeValueMemberBOOL); ok {
 		d.Attributed = b.Value

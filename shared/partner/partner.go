@@ -17,6 +17,10 @@ type Partner struct {
 	Email     string // kept raw: payout statements need it
 	Status    string
 	CreatedAt time.Time
+	// ReferredBy is the partner who recruited this one: the user who
+	// enrolled signed up as a customer attributed to it. The second tier
+	// pays it a share of this partner's commissions.
+	ReferredBy string
 }
 
 // Suspended reports whether the partner is suspended.

@@ -152,6 +152,14 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	// Generated codes retry on the rare collision; a transaction conflict
 	// with a concurrent enrollment of the same user retries too and then
 	// finds that user's partner.
+	// A user who signed up as a customer through a partner was recruited
+	// by it: that partner earns the second tier on this one's commissions.
+	var recruiter string
+	if d, err := h.Store.Attribution(ctx, caller.Subject); err == nil && d.Attributed {
+		recruiter = d.PartnerID
+	} else if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		code := vanity
@@ -160,7 +168,7 @@ func (h *Handler) enroll(ctx context.Context, req *events.APIGatewayV2HTTPReques
 		}
 		p := partner.Partner{
 			ID: referral.NewPartnerID(), Code: code, Name: name, Subject: caller.Subject,
-			Email: caller.Email, Status: partner.StatusActive, CreatedAt: h.Now().UTC(),
+			Email: caller.Email, Status: partner.StatusActive, CreatedAt: h.Now().UTC(), ReferredBy: recruiter,
 		}
 		got, created, err := h.Store.CreatePartner(ctx, p)
 		switch {

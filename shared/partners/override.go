@@ -79,16 +79,21 @@ func (h *Handler) overrideOnce(ctx context.Context, customerID, partnerID, note 
 	if err != nil {
 		return attribution.Decision{}, err
 	}
-	if err := h.activePartner(ctx, partnerID); err != nil {
+	to, err := h.activePartner(ctx, partnerID)
+	if err != nil {
 		return attribution.Decision{}, err
 	}
 	now := h.Now().UTC()
 	next := attribution.Override(rec.Decision, partnerID, caller.Subject, note, now)
+	if to.ReferredBy != partnerID {
+		// The new partner's recruiter earns the second tier from now on.
+		next.Upline = to.ReferredBy
+	}
 	err = h.Store.OverrideAttribution(ctx, rec, next, now)
 	if errors.Is(err, dynamo.ErrPartnerNotActive) {
 		// Suspended or gone since it was read: say which; a partner
 		// reactivated meanwhile is tried again.
-		if err := h.activePartner(ctx, partnerID); err != nil {
+		if _, err := h.activePartner(ctx, partnerID); err != nil {
 			return attribution.Decision{}, err
 		}
 		return attribution.Decision{}, dynamo.ErrAttributionChanged
@@ -97,15 +102,15 @@ func (h *Handler) overrideOnce(ctx context.Context, customerID, partnerID, note 
 }
 
 // activePartner refuses an unknown (404) or suspended (409) partner.
-func (h *Handler) activePartner(ctx context.Context, id string) error {
+func (h *Handler) activePartner(ctx context.Context, id string) (partner.Partner, error) {
 	p, err := h.Store.Partner(ctx, id)
 	switch {
 	case errors.Is(err, dynamo.ErrNotFound):
-		return httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
+		return p, httpapi.Errorf(httpapi.CodeNotFound, "No partner has the id %q.", id)
 	case err != nil:
-		return err
+		return p, err
 	case p.Status != partner.StatusActive:
-		return httpapi.Errorf(httpapi.CodeConflict, "Partner %q is suspended; reactivate it before moving customers to it.", id)
+		return p, httpapi.Errorf(httpapi.CodeConflict, "Partner %q is suspended; reactivate it before moving customers to it.", id)
 	}
-	return nil
+	return p, nil
 }

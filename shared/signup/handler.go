@@ -160,6 +160,7 @@ func (r *Recorder) attribute(ctx context.Context, key dynamo.WebhookResponse, ev
 	if lk.Code != nil {
 		touches = append(touches, attribution.Touch{Source: attribution.SourceCode, PartnerID: lk.Code.PartnerID, At: ev.CreatedAt})
 	}
+	var partners map[string]partner.Partner
 	if len(touches) > 0 {
 		ids := make([]string, len(touches))
 		for i, t := range touches {
@@ -167,7 +168,7 @@ func (r *Recorder) attribute(ctx context.Context, key dynamo.WebhookResponse, ev
 		}
 		// Whose email (self-referrals) and who is suspended now: a
 		// suspension skips touches recorded before it, too.
-		partners, err := r.Store.Partners(ctx, ids)
+		partners, err = r.Store.Partners(ctx, ids)
 		if err != nil {
 			return dynamo.WebhookResponse{}, err
 		}
@@ -177,8 +178,14 @@ func (r *Recorder) attribute(ctx context.Context, key dynamo.WebhookResponse, ev
 			touches[i].Suspended = p.Status == partner.StatusSuspended
 		}
 	}
-	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt}
+	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt, AsPartner: lk.AsPartner}
 	d := attribution.Decide(signup, touches, r.Window)
+	if d.Attributed {
+		// The winner's recruiter earns the second tier on this customer.
+		if up := partners[d.PartnerID].ReferredBy; up != d.PartnerID {
+			d.Upline = up
+		}
+	}
 
 	saved, ok, w, err := r.Store.SaveAttribution(ctx, d, signup, emailHash, response(key, d), now)
 	switch {

@@ -99,6 +99,12 @@ func PaymentBody(paymentID, customerID string, amount int64, currency string, pa
 		"currency": currency, "paid_at": paidAt.UTC().Format(time.RFC3339Nano)})
 }
 
+// PlanPaymentBody is PaymentBody with data.plan.
+func PlanPaymentBody(paymentID, customerID string, amount int64, currency string, paidAt time.Time, plan string) string {
+	return body("payment.succeeded", map[string]any{"payment_id": paymentID, "customer_id": customerID, "amount": amount,
+		"currency": currency, "paid_at": paidAt.UTC().Format(time.RFC3339Nano), "plan": plan})
+}
+
 // RefundBody is a payment.refunded body.
 func RefundBody(paymentID, refundID string, amount int64, refundedAt time.Time) string {
 	return body("payment.refunded", map[string]any{"payment_id": paymentID, "refund_id": refundID, "amount": amount,
