@@ -187,7 +187,7 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 				p.LinkID, p.Sid = c.Decision.LinkID, c.Decision.Sid
 			}
 			// A held commission waits for the period it becomes due in.
-			err = r.Store.ResolvePending(ctx, p, prev, c, lines, pp.Period, max(bucket, ledger.PeriodOf(time.UnixMilli(p.DueAt)).String()))
+			err = r.Store.ResolvePending(ctx, p, prev, c, lines, pp.Period, max(bucket, ledger.PeriodOf(p.Due(p.PaidAt)).String()))
 			if err == nil {
 				if c != nil {
 					// The payment arrived before the signup, so the

@@ -237,7 +237,7 @@ func (h *Recorder) payment(ctx context.Context, ev Event, resp dynamo.WebhookRes
 		p.LinkID, p.Sid = lk.Customer.Decision.LinkID, lk.Customer.Decision.Sid
 		// A held commission goes to the statement of the period it
 		// becomes due in, with the reversals of refunds inside the hold.
-		w.Bucket, w.Customer = bucket(time.UnixMilli(p.DueAt), floor), lk.Customer
+		w.Bucket, w.Customer = bucket(p.Due(p.PaidAt), floor), lk.Customer
 	}
 	w.Payment = p
 	switch {
@@ -319,7 +319,7 @@ func (h *Recorder) refund(ctx context.Context, ev Event, resp dynamo.WebhookResp
 	if w.Lines = p.Refund(ledger.RefundEvent{ID: r.ID, Amount: r.Amount, At: r.RefundedAt}); len(w.Lines) > 0 {
 		// A refund inside the hold nets out in the statement its
 		// commission is due in; a later one goes to its own period's.
-		w.Bucket = bucket(time.UnixMilli(max(r.RefundedAt, p.DueAt)), openFloor(lk.Ledger.LastClosed, floor))
+		w.Bucket = bucket(p.Due(r.RefundedAt), openFloor(lk.Ledger.LastClosed, floor))
 		if err := h.record(ctx, lk.Ledger, w.Bucket); err != nil {
 			return dynamo.WebhookResponse{}, err
 		}

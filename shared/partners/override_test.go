@@ -189,3 +189,44 @@ func countsOf(t *testing.T, st *dynamo.Store, ids []string) (map[string]dynamo.C
 	}
 	return out, nil
 }
+
+// A user who signed up through a partner and then enrolls is that
+// partner's recruit; customers moved to the recruit carry the recruiter
+// as upline (second tier), and moved away, lose it.
+func TestRecruitedPartner(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		h, _ := centerHandler(t, st)
+		ann := enroll(t, h, "ann", "ann@example.com", "ann-code")
+		bob := enroll(t, h, "bob", "bob@example.com", "bob-code")
+		attribute(t, st, "cy", ann, "cy@example.com", testNow.Add(-time.Hour), testNow)
+		cy := enroll(t, h, "cy", "cy@example.com", "cy-code")
+		if p, err := st.Partner(ctx, cy); err != nil || p.ReferredBy != ann {
+			t.Fatalf("cy referred by %q (%v), want ann %s", p.ReferredBy, err, ann)
+		}
+		if p, _ := st.Partner(ctx, bob); p.ReferredBy != "" {
+			t.Errorf("bob referred by %q, want nobody", p.ReferredBy)
+		}
+		attribute(t, st, "cus_2", bob, "dee@example.com", testNow.Add(-time.Hour), testNow)
+		move := func(to string) string {
+			t.Helper()
+			r := call(t, h, request{route: "PUT /customers/{customer_id}/attribution", id: "cus_2", customerRoute: true, sub: "admin-7", admin: true,
+				body: `{"partner_id":"` + to + `","note":"moved"}`}, nil)
+			if r.StatusCode != 200 {
+				t.Fatalf("override to %s: %d %s", to, r.StatusCode, r.Body)
+			}
+			d, err := st.Attribution(ctx, "cus_2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.Upline
+		}
+		if up := move(cy); up != ann {
+			t.Errorf("cus_2 moved to cy: upline %q, want ann", up)
+		}
+		if up := move(bob); up != "" {
+			t.Errorf("cus_2 moved back to bob: upline %q, want none", up)
+		}
+	})
+}

@@ -124,6 +124,14 @@ func (p *Payment) Decide(c *Customer, s program.Settings) []ledger.Line {
 	return lines
 }
 
+// Due is when a line of p timed at (Unix milliseconds) becomes payable:
+// the commission when its hold ends, a refund's reversal then too if the
+// refund came inside the hold (so it nets out before anything is paid),
+// else at its own time. The line goes to the statement of that period.
+func (p Payment) Due(at int64) time.Time {
+	return time.UnixMilli(max(at, p.DueAt))
+}
+
 // upline is the partner earning the second tier on p, or "": one level
 // only, never the partner itself nor the paying customer (no one earns on
 // their own payments).
