@@ -88,8 +88,8 @@ type Decision struct {
 	Reason     string // when not Attributed
 	// LinkID and Sid are the winning touch's link and sub-id, when
 	// Attributed through a click.
-	LinkID     string
-	Sid        string
+	LinkID string
+	Sid    string
 	// Upline is the partner who recruited PartnerID, when Attributed: it
 	// earns the second tier on this customer's payments.
 	Upline     string
