@@ -178,6 +178,11 @@ func TestHoldPeriod(t *testing.T) {
 		late := time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC) // due Nov 9
 		e.Pay(t, "pay_early", "cus_1", 10000, "USD", early)
 		e.Pay(t, "pay_late", "cus_1", 10000, "USD", late)
+		// The profile shows what waits beyond the next statement.
+		ms, err := st.PartnerStats(context.Background(), "pt_a", late.Add(time.Hour))
+		if err != nil || ms.Pending["USD"] != 5000 || ms.OnHold["USD"] != 2500 {
+			t.Errorf("stats = %+v (%v), want 5000 pending of which 2500 on hold", ms, err)
+		}
 		e.Refund(t, "pay_late", "re_1", 10000, late.Add(5*24*time.Hour))
 		if got := fmt.Sprint(lines(t, st, "pt_a", "2026-10")); got != "[c_pay_early:USD:2500]" {
 			t.Errorf("October bucket = %s, want pay_early's commission only", got)

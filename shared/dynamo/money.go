@@ -167,8 +167,11 @@ type MoneyStats struct {
 	Signups   int64
 	Customers int64 // paying in the last PayingWindowDays days
 	Pending   map[string]int64
-	Payable   map[string]int64
-	Paid      map[string]int64
+	// OnHold is the part of Pending the program's hold keeps out of the
+	// next statement: lines due after the current month.
+	OnHold  map[string]int64
+	Payable map[string]int64
+	Paid    map[string]int64
 }
 
 // PartnerStats reads a partner's stats: one batch of the click shards, the
@@ -178,7 +181,7 @@ type MoneyStats struct {
 // a write by a second. What it reads does not grow with the partner's
 // customers, lines or statements.
 func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Time) (MoneyStats, error) {
-	ms := MoneyStats{Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}}
+	ms := MoneyStats{Pending: map[string]int64{}, OnHold: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}}
 	var (
 		wg                 sync.WaitGroup
 		countsErr, moreErr error
@@ -246,20 +249,22 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 	if err := errors.Join(countsErr, moreErr); err != nil {
 		return MoneyStats{}, err
 	}
-	pending, err := st.pendingFrom(ctx, partnerID, lg, now)
-	ms.Pending = pending
+	var err error
+	ms.Pending, ms.OnHold, err = st.pendingFrom(ctx, partnerID, lg, now)
 	return ms, err
 }
 
-// pendingFrom sums a partner's open pending buckets: from the ledger's
-// lowest open bucket to the month after now.
-func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (map[string]int64, error) {
-	out := map[string]int64{}
+// pendingFrom sums a partner's open pending buckets, from the ledger's
+// lowest open bucket on, and of them the buckets after now's month: held
+// lines, due later (a hold is at most a year, so these are few).
+func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (pending, onHold map[string]int64, err error) {
+	pending, onHold = map[string]int64{}, map[string]int64{}
 	if lg.Low == "" {
-		return out, nil // no line was ever written
+		return pending, onHold, nil // no line was ever written
 	}
-	to := ledger.PeriodOf(now).Next().String()
-	err := st.partnerRange(ctx, partnerID, pendingPrefix+lg.Low, pendingPrefix+to, func(item map[string]types.AttributeValue) error {
+	current := pendingPrefix + ledger.PeriodOf(now).String()
+	err = st.partnerRange(ctx, partnerID, pendingPrefix+lg.Low, pendingPrefix+"~", func(item map[string]types.AttributeValue) error {
+		held := str(item, attrSK) > current
 		for name := range item {
 			if name == attrPK || name == attrSK {
 				continue
@@ -268,16 +273,21 @@ func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.St
 			if err != nil {
 				return err
 			}
-			out[name] += v
+			pending[name] += v
+			if held {
+				onHold[name] += v
+			}
 		}
 		return nil
 	})
-	for c, v := range out {
-		if v == 0 {
-			delete(out, c)
+	for _, m := range []map[string]int64{pending, onHold} {
+		for c, v := range m {
+			if v == 0 {
+				delete(m, c)
+			}
 		}
 	}
-	return out, err
+	return pending, onHold, err
 }
 
 // PendingTotals sums, per currency, a partner's lines not yet in a
@@ -287,7 +297,8 @@ func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.T
 	if err != nil {
 		return nil, err
 	}
-	return st.pendingFrom(ctx, partnerID, lg, now)
+	pending, _, err := st.pendingFrom(ctx, partnerID, lg, now)
+	return pending, err
 }
 
 // partnerRange queries the partner's items with from <= sk <= to,

@@ -216,8 +216,11 @@ type Stats struct {
 	Signups   int64            `json:"signups"`
 	Customers int64            `json:"customers"`
 	Pending   map[string]int64 `json:"pending"`
-	Payable   map[string]int64 `json:"payable"`
-	Paid      map[string]int64 `json:"paid"`
+	// OnHold is the part of Pending that waits for the program's hold
+	// period beyond the next statement.
+	OnHold  map[string]int64 `json:"on_hold"`
+	Payable map[string]int64 `json:"payable"`
+	Paid    map[string]int64 `json:"paid"`
 }
 
 // lookup finds the partner the caller asks for (package access).
@@ -247,7 +250,7 @@ func (h *Handler) profileOf(p partner.Partner) Profile {
 	return Profile{
 		PartnerID: p.ID, Code: p.Code, Link: h.BaseURL + "/r/" + p.Code, Name: p.Name, Email: p.Email,
 		Status: p.Status, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
-		Stats: Stats{Pending: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
+		Stats: Stats{Pending: map[string]int64{}, OnHold: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}},
 	}
 }
 

@@ -283,7 +283,7 @@ func (h *Handler) money(ctx context.Context, partnerID string, st *Stats) error 
 		return err
 	}
 	st.Clicks, st.Signups, st.Customers = ms.Clicks, ms.Signups, ms.Customers
-	for dst, src := range map[*map[string]int64]map[string]int64{&st.Pending: ms.Pending, &st.Payable: ms.Payable, &st.Paid: ms.Paid} {
+	for dst, src := range map[*map[string]int64]map[string]int64{&st.Pending: ms.Pending, &st.OnHold: ms.OnHold, &st.Payable: ms.Payable, &st.Paid: ms.Paid} {
 		for c, v := range src {
 			if v != 0 {
 				(*dst)[c] = v
