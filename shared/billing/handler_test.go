@@ -13,6 +13,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/payments"
+	"partnerkit/shared/program"
 )
 
 var (
@@ -238,10 +239,18 @@ func TestConcurrentReplays(t *testing.T) {
 func TestManyHeldRefunds(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		st := dynamo.New(b.Client, b.Table)
-		e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
-		billingtest.Attribute(t, st, "cus_h", "pt_h", signedUp)
+		e := billingtest.New(t, st, oct.Add(20*24*time.Hour), 2500, 0)
+		// The largest transaction: a second tier, and refunds on as
+		// many days.
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version, s.SecondTier = 2, &program.SecondTier{BPS: 1000}
+		save(t, st, s)
+		enroll(t, st, "pt_r", "rcode", "user_r")
+		enroll(t, st, "pt_h", "hcode", "user_h")
+		signUp(t, st, "user_h", "rcode", signedUp)
+		signUp(t, st, "cus_h", "hcode", signedUp)
 		for i := range dynamo.MaxHeldRefunds {
-			e.Refund(t, "pay_h", fmt.Sprintf("re_h%02d", i), 10, oct.Add(time.Duration(i)*time.Second))
+			e.Refund(t, "pay_h", fmt.Sprintf("re_h%02d", i), 100000/dynamo.MaxHeldRefunds, oct.Add(time.Duration(i)*18*time.Hour))
 		}
 		if r := e.Deliver(t, "", billingtest.RefundBody("pay_h", "re_over", 10, oct)); r.Status != 400 {
 			t.Errorf("one held refund too many = %d %v, want 400", r.Status, r.Body)
@@ -249,6 +258,9 @@ func TestManyHeldRefunds(t *testing.T) {
 		e.Pay(t, "pay_h", "cus_h", 100000, "USD", oct)
 		if got := lines(t, st, "pt_h", "2026-10"); len(got) != 1+dynamo.MaxHeldRefunds {
 			t.Errorf("%d lines, want the commission and %d reversals", len(got), dynamo.MaxHeldRefunds)
+		}
+		if got := lines(t, st, "pt_r", "2026-10"); len(got) != 1+dynamo.MaxHeldRefunds {
+			t.Errorf("%d second-tier lines, want the override and %d reversals", len(got), dynamo.MaxHeldRefunds)
 		}
 	})
 }

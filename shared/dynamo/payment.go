@@ -17,11 +17,12 @@ import (
 )
 
 // MaxHeldRefunds bounds refunds held for one unknown payment: applying
-// them writes the payment, its webhook response, the period check, the
-// commission line, the partner's pending total and, per refund, its
-// record, its reversal line and the removal of its hold, 5 + 3n items,
-// within a transaction's 100.
-const MaxHeldRefunds = 30
+// them writes the payment, its webhook response, the settings and period
+// checks, the customer's counts, the commission and second-tier lines,
+// both partners' pending totals and day rows (at most 5), and per refund
+// its record, the removal of its hold and two reversal lines: 14 + 4n
+// items, within a transaction's 100.
+const MaxHeldRefunds = 20
 
 // Errors of the billing writes.
 var (
@@ -313,17 +314,32 @@ func (st *Store) paymentTail(p payments.Payment, c *payments.Customer, lines []l
 	if len(lines) > 0 {
 		items = append(items, st.periodOpen(bucket))
 	}
-	return append(items, st.lineItems(p, lines, bucket)...)
+	return append(items, st.lineItems(p, lines, atPayment(p, lines), bucket)...)
+}
+
+// atPayment times lines at their payment for the day rows: refunds held
+// for a payment count on the day it arrived, so applying MaxHeldRefunds
+// of them touches a bounded number of rows.
+func atPayment(p payments.Payment, lines []ledger.Line) []ledger.Line {
+	out := make([]ledger.Line, len(lines))
+	for i, l := range lines {
+		l.At = p.PaidAt
+		out[i] = l
+	}
+	return out
 }
 
 // lineItems writes a payment's or refund's lines in bucket, once each,
 // with their running totals: the partner's on its link and day rows, the
-// upline's (second tier) on its own.
-func (st *Store) lineItems(p payments.Payment, lines []ledger.Line, bucket string) []types.TransactWriteItem {
+// upline's (second tier) on its own, counted as counted says (the same
+// lines, possibly timed otherwise).
+func (st *Store) lineItems(p payments.Payment, lines, counted []ledger.Line, bucket string) []types.TransactWriteItem {
 	var items []types.TransactWriteItem
-	var own, tier []ledger.Line
 	for _, l := range lines {
 		items = append(items, st.linePut(l, bucket))
+	}
+	var own, tier []ledger.Line
+	for _, l := range counted {
 		if l.PartnerID == p.PartnerID {
 			own = append(own, l)
 		} else {
@@ -403,7 +419,7 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 	if len(w.Lines) > 0 {
 		items = append(items, st.periodOpen(w.Bucket))
 	}
-	items = append(items, st.lineItems(*w.Payment, w.Lines, w.Bucket)...)
+	items = append(items, st.lineItems(*w.Payment, w.Lines, w.Lines, w.Bucket)...)
 	return st.transactBilling(ctx, items, w.Response)
 }
 

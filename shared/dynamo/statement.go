@@ -203,7 +203,7 @@ func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVer
 		items = append(items, st.customerCount(*c, p.Currency, p.Commission))
 	}
 	// No period check: the closing period is the one that takes them.
-	items = append(items, st.lineItems(p, lines, bucket)...)
+	items = append(items, st.lineItems(p, lines, atPayment(p, lines), bucket)...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
