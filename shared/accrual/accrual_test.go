@@ -193,6 +193,27 @@ func seed(t testing.TB, st *dynamo.Store, partners, payments int) {
 	}
 }
 
+// seedPerPartner gives each of partners partners one customer paying
+// perPartner times in October in one currency (the partner's), without
+// refunds: exactly perPartner commission lines a partner.
+func seedPerPartner(t testing.TB, st *dynamo.Store, partners, perPartner int) {
+	t.Helper()
+	e := billingtest.New(t, st, nov2.Add(-time.Hour), 2500, 0)
+	r := rand.New(rand.NewPCG(3, 5))
+	currencies := []string{"USD", "EUR", "JPY", "KWD"}
+	for i := range partners {
+		cus := fmt.Sprintf("cus_%d", i)
+		billingtest.Attribute(t, st, cus, fmt.Sprintf("pt_%03d", i), signedUp)
+		currency := currencies[i%len(currencies)]
+		for j := range perPartner {
+			// At least 4 minor units, so every payment earns a line.
+			amount := 4 + r.Int64N(50000)
+			at := oct.Add(time.Duration(j*24*27/perPartner)*time.Hour + time.Duration(i)*time.Second)
+			e.Pay(t, fmt.Sprintf("pay_%d_%d", i, j), cus, amount, currency, at)
+		}
+	}
+}
+
 // TestInterruptedRunMatchesCleanRun: a run stopped after a few shards and
 // resumed produces exactly the statements of an uninterrupted run.
 func TestInterruptedRunMatchesCleanRun(t *testing.T) {
