@@ -32,10 +32,9 @@ func (m *memStore) ShardLines(_ context.Context, _ []string, shard int, f func(l
 func (m *memStore) CarriedIn(context.Context, string, int) (map[string]int64, error) {
 	return map[string]int64{}, nil
 }
-func (m *memStore) WriteStatements(context.Context, []ledger.Statement, bool) (int, error) {
+func (m *memStore) WriteStatements(context.Context, []ledger.Statement) (int, error) {
 	return 0, nil
 }
-func (m *memStore) StartShard(context.Context, string, int) (bool, error) { return false, nil }
 func (m *memStore) Partners(context.Context, []string) (map[string]partner.Partner, error) {
 	return map[string]partner.Partner{}, nil
 }
