@@ -161,6 +161,8 @@ func TestCloseSweepsOpenPeriods(t *testing.T) {
 		if err != nil || res.Lines != 1 {
 			t.Errorf("closing November = %+v, %v; want the late line", res, err)
 		}
+		// The swept months' lines are payable with October's statement.
+		payableAgrees(t, st, dec2, "2026-10", "2026-11")
 	})
 }
 
@@ -244,6 +246,7 @@ func TestInterruptedRunMatchesCleanRun(t *testing.T) {
 	if g, w := statements(t, bst, "2026-10"), statements(t, cst, "2026-10"); fmt.Sprint(g) != fmt.Sprint(w) {
 		t.Errorf("statements differ after an interrupted run:\n%s\nclean:\n%s", join(g), join(w))
 	}
+	payableAgrees(t, bst, nov2, "2026-10")
 }
 
 // TestConcurrentRuns: two runs of one period started together make one
@@ -361,10 +364,31 @@ func TestOverlappingCloses(t *testing.T) {
 		e := billingtest.New(t, st, nov2.Add(24*time.Hour), 2500, 0)
 		e.Pay(t, "p_nov", "cus_1", 4000, "USD", nov2.Add(time.Hour))
 
+		stats := func() map[string]string {
+			out := map[string]string{}
+			for id := range 10 {
+				pt := fmt.Sprintf("pt_%03d", id)
+				ms, err := st.PartnerStats(ctx, pt, dec2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[pt] = fmt.Sprintf("pending %v payable %v", ms.Pending, ms.Payable)
+			}
+			return out
+		}
+		before := stats()
+		if before["pt_001"] == "pending map[] payable map[]" {
+			t.Fatalf("pt_001 has no pending lines before the close")
+		}
 		r := runner(st, dec2, 0)
 		r.MaxShards = 1
 		if _, err := r.Run(ctx, "2026-11"); !errors.Is(err, accrual.ErrIncomplete) {
 			t.Fatalf("bounded November close: err = %v, want ErrIncomplete", err)
+		}
+		// A close in progress moves nothing from pending to payable: the
+		// totals change when the period is closed, all at once.
+		if during := stats(); fmt.Sprint(during) != fmt.Sprint(before) {
+			t.Errorf("stats during the close:\n%v\nwant as before it:\n%v", during, before)
 		}
 		if _, err := runner(st, dec2, 0).Run(ctx, "2026-10"); !errors.As(err, new(accrual.ErrRefused)) {
 			t.Errorf("closing October while November sweeps it: err = %v, want a refusal", err)
@@ -387,6 +411,10 @@ func TestOverlappingCloses(t *testing.T) {
 		}
 		if len(statements(t, st, "2026-11")) != res.Statements || res.Lines < 41 {
 			t.Errorf("November result %+v does not hold every line", res)
+		}
+		payableAgrees(t, st, dec2, "2026-11")
+		if after, err := st.PartnerStats(ctx, "pt_001", dec2); err != nil || len(after.Pending) != 0 {
+			t.Errorf("pt_001 pending after the close = %v, %v; want none", after.Pending, err)
 		}
 	})
 }
