@@ -33,7 +33,7 @@ END {
 }' .run/bench.txt
 
 echo
-echo "== monthly run on DynamoDB Local (write units as DynamoDB Local reports them, gsi1 index writes included; write calls per line)"
+echo "== monthly run on DynamoDB Local (write units as DynamoDB Local reports them, index writes included; write calls per line), a mixed month and 1 and 10 lines per partner"
 bash infra/scripts/install-tools.sh >/dev/null
 endpoint="$(bash infra/scripts/dynamodb-local.sh start)"
 trap 'bash infra/scripts/dynamodb-local.sh stop >/dev/null 2>&1 || true' EXIT

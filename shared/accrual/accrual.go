@@ -28,9 +28,8 @@ type Store interface {
 	ShardSummary(ctx context.Context, period string, shard int) (ledger.Summary, bool, error)
 	ShardLines(ctx context.Context, periods []string, shard int, f func(ledger.Line) error) error
 	CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error)
-	StartShard(ctx context.Context, period string, shard int) (bool, error)
 	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
-	WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (int, error)
+	WriteStatements(ctx context.Context, stmts []ledger.Statement) (int, error)
 	MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error
 	FinishClose(ctx context.Context, period, from, lowRead string, sum ledger.Summary, now time.Time) error
 }
@@ -332,11 +331,7 @@ func (r *Runner) closeShard(ctx context.Context, periods []string, lastClosed st
 	for i := range stmts {
 		stmts[i].Email = profiles[stmts[i].PartnerID].Email
 	}
-	retry, err := r.Store.StartShard(ctx, period, shard)
-	if err != nil {
-		return ledger.Summary{}, err
-	}
-	if _, err := r.Store.WriteStatements(ctx, stmts, retry); err != nil {
+	if _, err := r.Store.WriteStatements(ctx, stmts); err != nil {
 		return ledger.Summary{}, err
 	}
 	if err := r.Store.MarkShardDone(ctx, period, shard, sum); err != nil {

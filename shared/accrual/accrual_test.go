@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,6 +162,8 @@ func TestCloseSweepsOpenPeriods(t *testing.T) {
 		if err != nil || res.Lines != 1 {
 			t.Errorf("closing November = %+v, %v; want the late line", res, err)
 		}
+		// The swept months' lines are payable with October's statement.
+		payableAgrees(t, st, dec2, "2026-10", "2026-11")
 	})
 }
 
@@ -194,6 +197,27 @@ func seed(t testing.TB, st *dynamo.Store, partners, payments int) {
 	}
 }
 
+// seedPerPartner gives each of partners partners one customer paying
+// perPartner times in October in one currency (the partner's), without
+// refunds: exactly perPartner commission lines a partner.
+func seedPerPartner(t testing.TB, st *dynamo.Store, partners, perPartner int) {
+	t.Helper()
+	e := billingtest.New(t, st, nov2.Add(-time.Hour), 2500, 0)
+	r := rand.New(rand.NewPCG(3, 5))
+	currencies := []string{"USD", "EUR", "JPY", "KWD"}
+	for i := range partners {
+		cus := fmt.Sprintf("cus_%d", i)
+		billingtest.Attribute(t, st, cus, fmt.Sprintf("pt_%03d", i), signedUp)
+		currency := currencies[i%len(currencies)]
+		for j := range perPartner {
+			// At least 4 minor units, so every payment earns a line.
+			amount := 4 + r.Int64N(50000)
+			at := oct.Add(time.Duration(j*24*27/perPartner)*time.Hour + time.Duration(i)*time.Second)
+			e.Pay(t, fmt.Sprintf("pay_%d_%d", i, j), cus, amount, currency, at)
+		}
+	}
+}
+
 // TestInterruptedRunMatchesCleanRun: a run stopped after a few shards and
 // resumed produces exactly the statements of an uninterrupted run.
 func TestInterruptedRunMatchesCleanRun(t *testing.T) {
@@ -223,6 +247,7 @@ func TestInterruptedRunMatchesCleanRun(t *testing.T) {
 	if g, w := statements(t, bst, "2026-10"), statements(t, cst, "2026-10"); fmt.Sprint(g) != fmt.Sprint(w) {
 		t.Errorf("statements differ after an interrupted run:\n%s\nclean:\n%s", join(g), join(w))
 	}
+	payableAgrees(t, bst, nov2, "2026-10")
 }
 
 // TestConcurrentRuns: two runs of one period started together make one
@@ -340,10 +365,31 @@ func TestOverlappingCloses(t *testing.T) {
 		e := billingtest.New(t, st, nov2.Add(24*time.Hour), 2500, 0)
 		e.Pay(t, "p_nov", "cus_1", 4000, "USD", nov2.Add(time.Hour))
 
+		stats := func() map[string]string {
+			out := map[string]string{}
+			for id := range 10 {
+				pt := fmt.Sprintf("pt_%03d", id)
+				ms, err := st.PartnerStats(ctx, pt, dec2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[pt] = fmt.Sprintf("pending %v payable %v", ms.Pending, ms.Payable)
+			}
+			return out
+		}
+		before := stats()
+		if before["pt_001"] == "pending map[] payable map[]" {
+			t.Fatalf("pt_001 has no pending lines before the close")
+		}
 		r := runner(st, dec2, 0)
 		r.MaxShards = 1
 		if _, err := r.Run(ctx, "2026-11"); !errors.Is(err, accrual.ErrIncomplete) {
 			t.Fatalf("bounded November close: err = %v, want ErrIncomplete", err)
+		}
+		// A close in progress moves nothing from pending to payable: the
+		// totals change when the period is closed, all at once.
+		if during := stats(); fmt.Sprint(during) != fmt.Sprint(before) {
+			t.Errorf("stats during the close:\n%v\nwant as before it:\n%v", during, before)
 		}
 		if _, err := runner(st, dec2, 0).Run(ctx, "2026-10"); !errors.As(err, new(accrual.ErrRefused)) {
 			t.Errorf("closing October while November sweeps it: err = %v, want a refusal", err)
@@ -366,6 +412,10 @@ func TestOverlappingCloses(t *testing.T) {
 		}
 		if len(statements(t, st, "2026-11")) != res.Statements || res.Lines < 41 {
 			t.Errorf("November result %+v does not hold every line", res)
+		}
+		payableAgrees(t, st, dec2, "2026-11")
+		if after, err := st.PartnerStats(ctx, "pt_001", dec2); err != nil || len(after.Pending) != 0 {
+			t.Errorf("pt_001 pending after the close = %v, %v; want none", after.Pending, err)
 		}
 	})
 }
@@ -430,4 +480,184 @@ func TestSuspendedPartnerOnHold(t *testing.T) {
 			t.Errorf("stats after reactivation = %+v, %v; want USD 2575 payable", ms, err)
 		}
 	})
+}
+
+// payableAgrees checks every partner's payable total (GET /partners/{id}
+// stats) against its statements: the sum, per currency, of the payable
+// ones of the given periods.
+func payableAgrees(t *testing.T, st *dynamo.Store, now time.Time, periods ...string) {
+	t.Helper()
+	ctx := context.Background()
+	want := map[string]map[string]int64{}
+	for _, p := range periods {
+		stmts, err := st.PeriodStatements(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stmts {
+			if want[s.PartnerID] == nil {
+				want[s.PartnerID] = map[string]int64{}
+			}
+			if s.Status == ledger.StatusPayable {
+				want[s.PartnerID][s.Currency] += s.Total()
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("no statements to check")
+	}
+	for id, w := range want {
+		ms, err := st.PartnerStats(ctx, id, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ms.Payable) != fmt.Sprint(w) {
+			t.Errorf("%s payable = %v, want %v (its payable statements)", id, ms.Payable, w)
+		}
+	}
+}
+
+// TestPayableFollowsStatements: over two random months closed one after
+// the other, with a payout minimum that carries small totals forward and
+// some statements paid in between, every partner's payable total is the
+// sum of its payable statements not yet paid.
+func TestPayableFollowsStatements(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		seed(t, st, 25, 80) // October
+		if _, err := runner(st, nov2, 3000).Run(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		payableAgrees(t, st, nov2, "2026-10")
+		octStmts, err := st.PeriodStatements(ctx, "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid := 0
+		for i, s := range octStmts {
+			if s.Status == ledger.StatusPayable && i%2 == 0 {
+				if _, err := st.MarkPaid(ctx, s.ID, "wire", nov2); err != nil {
+					t.Fatal(err)
+				}
+				paid++
+			}
+		}
+		if paid == 0 {
+			t.Fatal("October had no payable statement to pay")
+		}
+		payableAgrees(t, st, nov2, "2026-10")
+
+		e := billingtest.New(t, st, dec2.Add(-time.Hour), 2500, 0)
+		r := rand.New(rand.NewPCG(11, 13))
+		for i := range 60 {
+			pid := fmt.Sprintf("pay_nov_%d", i)
+			amount := 1 + r.Int64N(20000)
+			at := nov2.Add(time.Duration(r.IntN(25*24)) * time.Hour)
+			e.Pay(t, pid, fmt.Sprintf("cus_%d", r.IntN(25)), amount, []string{"USD", "EUR"}[r.IntN(2)], at)
+			if r.IntN(4) == 0 {
+				e.Refund(t, pid, pid+"_r1", amount, at.Add(time.Hour))
+			}
+		}
+		// A refund of an October payment lands in November's statement.
+		e.Refund(t, "pay_0", "pay_0_late", 1, nov2.Add(time.Hour))
+		if _, err := runner(st, dec2, 3000).Run(ctx, "2026-11"); err != nil {
+			t.Fatal(err)
+		}
+		payableAgrees(t, st, dec2, "2026-10", "2026-11")
+		carried := 0
+		for _, s := range statements(t, st, "2026-11") {
+			if strings.Contains(s, "carried_in=") && !strings.Contains(s, "carried_in=0 ") {
+				carried++
+			}
+		}
+		if carried == 0 {
+			t.Error("no November statement carried a balance in; the months test nothing")
+		}
+	})
+}
+
+// failOn is a store that fails to mark one shard done, as if the run
+// were stopped after writing that shard's statements.
+type failOn struct {
+	*dynamo.Store
+	shard int
+}
+
+func (f *failOn) MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error {
+	if shard == f.shard {
+		return errors.New("stopped before marking the shard done")
+	}
+	return f.Store.MarkShardDone(ctx, period, shard, sum)
+}
+
+// TestRetriedShardAfterStatusChange: a shard written but not marked done
+// is written again by the next run, with the partner's status at that
+// time; what the first attempt wrote leaves nothing behind: a statement
+// held on the first attempt and payable on the retry is payable (and not
+// carried into the next period), and the reverse is held (and carried).
+func TestRetriedShardAfterStatusChange(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		first, second string
+		want          string
+		payable       map[string]int64
+		carriedIn     int64
+	}{
+		{"held then payable", partner.StatusSuspended, partner.StatusActive, "payable", map[string]int64{"USD": 2475}, 0},
+		{"payable then held", partner.StatusActive, partner.StatusSuspended, "on_hold", map[string]int64{}, 2475},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+				ctx := context.Background()
+				st := dynamo.New(b.Client, b.Table)
+				p := partner.Partner{ID: "pt_r", Code: "retry", Subject: "u_r", Email: "r@example.com", Status: partner.StatusActive, CreatedAt: signedUp}
+				if _, _, err := st.CreatePartner(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+				billingtest.Attribute(t, st, "cus_r", "pt_r", signedUp)
+				e := billingtest.New(t, st, oct.Add(time.Hour), 2500, 0)
+				e.Pay(t, "p1", "cus_r", 9900, "USD", oct) // +2475
+				if _, err := st.SetPartnerStatus(ctx, "pt_r", c.first); err != nil {
+					t.Fatal(err)
+				}
+				r := runner(st, nov2, 0)
+				r.Store = &failOn{Store: st, shard: dynamo.PartnerShard("pt_r")}
+				if _, err := r.Run(ctx, "2026-10"); err == nil {
+					t.Fatal("the stopped run succeeded")
+				}
+				if got := statements(t, st, "2026-10"); len(got) != 1 || !strings.HasSuffix(got[0], map[string]string{partner.StatusSuspended: "on_hold lines=1", partner.StatusActive: "payable lines=1"}[c.first]) {
+					t.Fatalf("after the stopped run: %v", got)
+				}
+				if _, err := st.SetPartnerStatus(ctx, "pt_r", c.second); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := runner(st, nov2, 0).Run(ctx, "2026-10"); err != nil {
+					t.Fatal(err)
+				}
+				want := []string{"2026-10 pt_r USD earned=2475 reversed=0 carried_in=0 total=2475 " + c.want + " lines=1"}
+				if got := statements(t, st, "2026-10"); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("October statements:\n%s\nwant\n%s", join(got), join(want))
+				}
+				if ms, err := st.PartnerStats(ctx, "pt_r", nov2); err != nil || fmt.Sprint(ms.Payable) != fmt.Sprint(c.payable) {
+					t.Errorf("payable after the retry = %v, %v; want %v", ms.Payable, err, c.payable)
+				}
+				// November: no new line; a held balance carries in, a
+				// payable one does not.
+				if _, err := runner(st, dec2, 0).Run(ctx, "2026-11"); err != nil {
+					t.Fatal(err)
+				}
+				nov, err := st.PartnerStatements(ctx, "pt_r", "2026-11")
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case c.carriedIn == 0 && len(nov) != 0:
+					t.Errorf("November statements = %+v, want none", nov)
+				case c.carriedIn != 0 && (len(nov) != 1 || nov[0].CarriedIn != c.carriedIn):
+					t.Errorf("November statements = %+v, want one carrying in %d", nov, c.carriedIn)
+				}
+			})
+		})
+	}
 }

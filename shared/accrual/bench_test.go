@@ -32,10 +32,9 @@ func (m *memStore) ShardLines(_ context.Context, _ []string, shard int, f func(l
 func (m *memStore) CarriedIn(context.Context, string, int) (map[string]int64, error) {
 	return map[string]int64{}, nil
 }
-func (m *memStore) WriteStatements(context.Context, []ledger.Statement, bool) (int, error) {
+func (m *memStore) WriteStatements(context.Context, []ledger.Statement) (int, error) {
 	return 0, nil
 }
-func (m *memStore) StartShard(context.Context, string, int) (bool, error) { return false, nil }
 func (m *memStore) Partners(context.Context, []string) (map[string]partner.Partner, error) {
 	return map[string]partner.Partner{}, nil
 }
@@ -90,26 +89,42 @@ func BenchmarkAccrualInProcess(b *testing.B) {
 // BenchmarkAccrualDynamoDBLocal closes a seeded month on DynamoDB Local
 // and reports the run's write units (as DynamoDB Local reports them, index
 // writes included) and write calls per line. Run it with
-// -benchtime=1x: each iteration seeds a new table.
+// -benchtime=1x: each iteration seeds a new table. "mixed" is a month of
+// random payments and refunds in four currencies; lines_per_partner=N
+// gives each partner exactly N commission lines in one currency, so
+// statements hold N lines each: the run writes per statement, and one
+// line per partner is its costliest case per line.
 func BenchmarkAccrualDynamoDBLocal(b *testing.B) {
-	for b.Loop() {
-		b.StopTimer()
-		be := dynamotest.DynamoDBLocal(b)
-		seed(b, dynamo.New(be.Client, be.Table), 300, 1500)
-		wc := dynamotest.NewCounter(be.Client)
-		st := dynamo.New(wc, be.Table)
-		b.StartTimer()
-		start := time.Now()
-		res, err := runner(st, nov2, 1000).Run(context.Background(), "2026-10")
-		elapsed := time.Since(start)
-		if err != nil {
-			b.Fatal(err)
-		}
-		calls, units := wc.Writes()
-		b.ReportMetric(units/float64(res.Lines), "WCU/line")
-		b.ReportMetric(float64(calls)/float64(res.Lines), "writecalls/line")
-		b.ReportMetric(float64(res.Lines)/elapsed.Seconds(), "lines/s")
-		b.ReportMetric(float64(res.Lines), "lines")
-		b.ReportMetric(units/float64(res.Statements), "WCU/statement")
+	cases := []struct {
+		name string
+		seed func(testing.TB, *dynamo.Store)
+	}{
+		{"mixed", func(t testing.TB, st *dynamo.Store) { seed(t, st, 300, 1500) }},
+		{"lines_per_partner=1", func(t testing.TB, st *dynamo.Store) { seedPerPartner(t, st, 500, 1) }},
+		{"lines_per_partner=10", func(t testing.TB, st *dynamo.Store) { seedPerPartner(t, st, 200, 10) }},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				be := dynamotest.DynamoDBLocal(b)
+				c.seed(b, dynamo.New(be.Client, be.Table))
+				wc := dynamotest.NewCounter(be.Client)
+				st := dynamo.New(wc, be.Table)
+				b.StartTimer()
+				start := time.Now()
+				res, err := runner(st, nov2, 1000).Run(context.Background(), "2026-10")
+				elapsed := time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				calls, units := wc.Writes()
+				b.ReportMetric(units/float64(res.Lines), "WCU/line")
+				b.ReportMetric(float64(calls)/float64(res.Lines), "writecalls/line")
+				b.ReportMetric(float64(res.Lines)/elapsed.Seconds(), "lines/s")
+				b.ReportMetric(float64(res.Lines), "lines")
+				b.ReportMetric(units/float64(res.Statements), "WCU/statement")
+			}
+		})
 	}
 }

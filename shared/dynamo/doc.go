@@ -27,7 +27,6 @@
 //	                              totals, and its link ids and link counts
 //	PARTNER#<id>        PENDING#<p>  the partner's lines in bucket p, per currency
 //	PARTNER#<id>        PAYDAY#<day>  customers whose last payment was that day
-//	PARTNER#<id>        PAYABLE#<p>#<cur>  a payable statement not yet paid
 //	PAYMENT#<id>        PAYMENT   a payment, its commission and refunds so far
 //	REFUND#<id>         REFUND    a refund (applied, held or rejected)
 //	HELD#<payment>      <arrival>#<refund>  a refund waiting for its payment
@@ -39,9 +38,8 @@
 //	PROGRAM             V#<n>     every saved version, with who saved it and when
 //	PROGRAM#<n>         DAY#<day>  the program's and its partners' numbers that day, shard n
 //	ACCRUAL#<p>         SHARD#<n> shard n of period p is closed
-//	ACCRUAL#<p>         START#<n> a run began writing shard n of period p
-//	STMTS#<p>#<n>       <partner>#<cur>  a statement (gsi1: PSTMT#<partner>)
-//	CARRY#<p>#<n>       <partner>#<cur>  a balance p carried forward
+//	STMTS#<p>#<n>       <partner>#<cur>  a statement; those that carry are the
+//	                              balances p carried forward
 //
 // Ledger shards are the partner's shard (PartnerShard), so one shard holds
 // all of a partner's lines and statements of a period. Attributed

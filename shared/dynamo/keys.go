@@ -12,11 +12,11 @@ import (
 // The table's keys, in one place, so a key is spelled once; doc.go
 // lists what each item holds.
 
-func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
-	return key("STMTS#"+period+"#"+shardText(PartnerShard(partnerID)), partnerID+"#"+currency)
-}
+func statementsPK(period string, shard int) string { return "STMTS#" + period + "#" + shardText(shard) }
 
-func carryPK(period string, shard int) string { return "CARRY#" + period + "#" + shardText(shard) }
+func statementKey(period, currency, partnerID string) map[string]types.AttributeValue {
+	return key(statementsPK(period, PartnerShard(partnerID)), partnerID+"#"+currency)
+}
 
 func paymentKey(id string) map[string]types.AttributeValue { return key("PAYMENT#"+id, "PAYMENT") }
 

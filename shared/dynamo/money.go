@@ -25,17 +25,25 @@ import (
 //	                                   written to that period's bucket
 //	PARTNER#<id>  PAYDAY#<yyyy-mm-dd>  customers whose last payment fell
 //	                                   on that UTC day
-//	PARTNER#<id>  PAYABLE#<p>#<cur>    a payable statement not yet paid
 //	PARTNER#<id>  STATS                paid_<cur>: paid statements' sum
 //
 // A bucket's lines all join one close, so what is pending is the sum of
-// the open buckets (from the ledger's lowest one), and a close changes no
-// pending total: it needs no write per line or per partner for them.
+// the open buckets (after the last closed period, from the ledger's lowest
+// one), and a close changes no pending total: it needs no write per line
+// or per partner for them.
+//
+// What is payable is derived too, so a close writes nothing per statement
+// beyond the statement. Every closed line ends in exactly one statement
+// total that ends its chain: one paid, one payable and unpaid, or the
+// balance the last closed period carries (a carried total flows into the
+// next statement, and a payable or paid one does not). So, per currency,
+// payable = the closed buckets' lines − paid − carried, where carried is
+// the total of the partner's statement of the last closed period when it
+// carries (a carried balance gets a statement at every close).
 
 const (
 	pendingPrefix = "PENDING#"
 	paydayPrefix  = "PAYDAY#"
-	payablePrefix = "PAYABLE#"
 	paidPrefix    = "paid_"
 )
 
@@ -151,16 +159,6 @@ func (st *Store) TouchCustomer(ctx context.Context, c payments.Customer, paidAt 
 	}
 }
 
-// payableMarker lists a payable statement in its partner's partition
-// until it is paid, so the partner's payable total reads only unpaid
-// statements.
-func payableMarker(stmt ledger.Statement) map[string]types.AttributeValue {
-	item := key(partnerPK(stmt.PartnerID), payablePrefix+stmt.Period+"#"+stmt.Currency)
-	item["currency"] = s(stmt.Currency)
-	item["total"] = i64(stmt.Total())
-	return item
-}
-
 // MoneyStats are a partner's counters and money per currency.
 type MoneyStats struct {
 	Clicks    int64
@@ -175,11 +173,13 @@ type MoneyStats struct {
 }
 
 // PartnerStats reads a partner's stats: one batch of the click shards, the
-// stats item and the ledger state, and three small queries of the
-// partner's partition (payable statements, the last 36 day buckets, the
-// open pending buckets), all eventually consistent: statistics may trail
-// a write by a second. What it reads does not grow with the partner's
-// customers, lines or statements.
+// stats item and the ledger state, two small queries of the partner's
+// partition (the last 36 day buckets, the pending buckets: one small item
+// a month with lines) and the partner's statements of the last closed
+// period, all eventually consistent: statistics may trail a write by a
+// second. What it reads does not grow with the partner's customers, lines
+// or statements, only by the small pending item of each month with lines
+// (about 60 bytes: 4 KB, half a read unit, holds some five years of them).
 func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Time) (MoneyStats, error) {
 	ms := MoneyStats{Pending: map[string]int64{}, OnHold: map[string]int64{}, Payable: map[string]int64{}, Paid: map[string]int64{}}
 	var (
@@ -229,15 +229,6 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 	}()
 	go func() {
 		defer wg.Done()
-		err := st.partnerRange(ctx, partnerID, payablePrefix, payablePrefix+"~", func(item map[string]types.AttributeValue) error {
-			total, err := num(item, "total")
-			ms.Payable[str(item, "currency")] += total
-			return err
-		})
-		if err != nil {
-			moreErr = err
-			return
-		}
 		from := dayText(now.AddDate(0, 0, -PayingWindowDays))
 		moreErr = st.partnerRange(ctx, partnerID, paydayPrefix+from, paydayPrefix+dayText(now)+"~", func(item map[string]types.AttributeValue) error {
 			c, err := num(item, "customers")
@@ -249,22 +240,65 @@ func (st *Store) PartnerStats(ctx context.Context, partnerID string, now time.Ti
 	if err := errors.Join(countsErr, moreErr); err != nil {
 		return MoneyStats{}, err
 	}
-	var err error
-	ms.Pending, ms.OnHold, err = st.pendingFrom(ctx, partnerID, lg, now)
-	return ms, err
+	sums, err := st.bucketSums(ctx, partnerID, lg, now)
+	if err != nil {
+		return MoneyStats{}, err
+	}
+	ms.Pending, ms.OnHold = sums.pending, sums.onHold
+	for c, v := range sums.closed {
+		ms.Payable[c] = v - ms.Paid[c] - sums.carried[c]
+	}
+	for c, v := range ms.Payable {
+		if v == 0 {
+			delete(ms.Payable, c)
+		}
+	}
+	return ms, nil
 }
 
-// pendingFrom sums a partner's open pending buckets, from the ledger's
-// lowest open bucket on, and of them the buckets after now's month: held
-// lines, due later (a hold is at most a year, so these are few).
-func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (pending, onHold map[string]int64, err error) {
-	pending, onHold = map[string]int64{}, map[string]int64{}
+// partnerSums are a partner's line totals per currency: of the open
+// buckets (and of them, those held past now's month), of the closed ones,
+// and the balance the last close carried.
+type partnerSums struct {
+	pending, onHold, closed, carried map[string]int64
+}
+
+// bucketSums reads a partner's pending totals of every bucket (buckets
+// after the month after now hold lines the program's hold delays, a year
+// at most), and, in parallel, its statements of the last closed period.
+func (st *Store) bucketSums(ctx context.Context, partnerID string, lg ledger.State, now time.Time) (partnerSums, error) {
+	sums := partnerSums{pending: map[string]int64{}, onHold: map[string]int64{}, closed: map[string]int64{}, carried: map[string]int64{}}
 	if lg.Low == "" {
-		return pending, onHold, nil // no line was ever written
+		return sums, nil // no line was ever written
 	}
-	current := pendingPrefix + ledger.PeriodOf(now).String()
-	err = st.partnerRange(ctx, partnerID, pendingPrefix+lg.Low, pendingPrefix+"~", func(item map[string]types.AttributeValue) error {
-		held := str(item, attrSK) > current
+	var carryErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if lg.LastClosed == "" {
+			return
+		}
+		stmts, err := st.PartnerStatements(ctx, partnerID, lg.LastClosed)
+		for _, stmt := range stmts {
+			if ledger.Carries(stmt.Status) {
+				sums.carried[stmt.Currency] += stmt.Total()
+			}
+		}
+		carryErr = err
+	}()
+	current := ledger.PeriodOf(now).String()
+	err := st.partnerRange(ctx, partnerID, pendingPrefix, pendingPrefix+"~", func(item map[string]types.AttributeValue) error {
+		bucket := strings.TrimPrefix(str(item, attrSK), pendingPrefix)
+		held := bucket > current
+		// Lines only go to buckets after the last closed period; a
+		// bucket below the ledger's lowest one holds none yet.
+		dst := sums.pending
+		switch {
+		case bucket <= lg.LastClosed:
+			dst = sums.closed
+		case bucket < lg.Low:
+			return nil
+		}
 		for name := range item {
 			if name == attrPK || name == attrSK {
 				continue
@@ -273,21 +307,22 @@ func (st *Store) pendingFrom(ctx context.Context, partnerID string, lg ledger.St
 			if err != nil {
 				return err
 			}
-			pending[name] += v
+			dst[name] += v
 			if held {
-				onHold[name] += v
+				sums.onHold[name] += v
 			}
 		}
 		return nil
 	})
-	for _, m := range []map[string]int64{pending, onHold} {
+	<-done
+	for _, m := range []map[string]int64{sums.pending, sums.onHold} {
 		for c, v := range m {
 			if v == 0 {
 				delete(m, c)
 			}
 		}
 	}
-	return pending, onHold, err
+	return sums, errors.Join(err, carryErr)
 }
 
 // PendingTotals sums, per currency, a partner's lines not yet in a
@@ -297,8 +332,8 @@ func (st *Store) PendingTotals(ctx context.Context, partnerID string, now time.T
 	if err != nil {
 		return nil, err
 	}
-	pending, _, err := st.pendingFrom(ctx, partnerID, lg, now)
-	return pending, err
+	sums, err := st.bucketSums(ctx, partnerID, lg, now)
+	return sums.pending, err
 }
 
 // partnerRange queries the partner's items with from <= sk <= to,

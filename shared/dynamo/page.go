@@ -80,7 +80,7 @@ func (st *Store) PeriodStatementsPage(ctx context.Context, period string, payabl
 	next, err := st.pageQuery(ctx, LedgerShards, c, limit, func(part int) *dynamodb.QueryInput {
 		q := &dynamodb.QueryInput{
 			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("STMTS#" + period + "#" + shardText(part))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(statementsPK(period, part))},
 		}
 		if payableOnly {
 			q.FilterExpression = aws.String("#st = :payable")

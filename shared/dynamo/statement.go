@@ -29,9 +29,8 @@ func statementItem(st ledger.Statement) map[string]types.AttributeValue {
 	if st.Email != "" {
 		item["email"] = s(st.Email)
 	}
-	// Lists a partner's statements across periods.
-	item["gsi1pk"] = s("PSTMT#" + st.PartnerID)
-	item["gsi1sk"] = s(st.Period + "#" + st.Currency)
+	// No index entry: a partner's statements of a period are a key range
+	// of the period's shard, and an index copy would double every write.
 	return item
 }
 
@@ -249,13 +248,19 @@ func (st *Store) ShardLines(ctx context.Context, periods []string, shard int, f 
 }
 
 // CarriedIn returns the balances a period carried forward in one shard, by
-// "partner|currency".
+// "partner|currency": the totals of its statements that carry
+// (carried_forward or on_hold). They are read from the statements
+// themselves, so a close writes no balance item of its own, and a run
+// retried after a partner's status changed leaves nothing stale behind.
 func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[string]int64, error) {
 	out := map[string]int64{}
 	err := st.query(ctx, &dynamodb.QueryInput{
 		TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(carryPK(period, shard))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(statementsPK(period, shard))},
 	}, func(item map[string]types.AttributeValue) error {
+		if !ledger.Carries(str(item, "status")) {
+			return nil
+		}
 		total, err := num(item, "total")
 		out[str(item, "partner_id")+"|"+str(item, "currency")] = total
 		return err
@@ -263,52 +268,18 @@ func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[s
 	return out, err
 }
 
-// WriteStatements writes a shard's statements, the balance of each one
-// that carries (carried_forward or on_hold) for the next period, and a
-// marker of each payable one in its partner's partition, in batches of
-// 25. The writes are plain puts of values derived only from the period's
+// WriteStatements writes a shard's statements in batches of 25, one item
+// each: the next close reads what carries from them, and a partner's
+// payable total is derived (PartnerStats), so nothing else is written per
+// statement. They are plain puts of values derived only from the period's
 // lines and the partners' status, so a run that is interrupted and
-// restarted writes the same items again. retry says a run may have
-// written this shard before: a partner's status may have changed since,
-// so the balance or marker a statement no longer has is deleted too.
-func (st *Store) WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (calls int, err error) {
-	reqs := make([]types.WriteRequest, 0, len(stmts)*2)
+// restarted writes the same items again, each over its earlier self.
+func (st *Store) WriteStatements(ctx context.Context, stmts []ledger.Statement) (calls int, err error) {
+	reqs := make([]types.WriteRequest, 0, len(stmts))
 	for _, stmt := range stmts {
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}})
-		carry := key(carryPK(stmt.Period, PartnerShard(stmt.PartnerID)), stmt.PartnerID+"#"+stmt.Currency)
-		switch {
-		case ledger.Carries(stmt.Status):
-			carry["partner_id"] = s(stmt.PartnerID)
-			carry["currency"] = s(stmt.Currency)
-			carry["total"] = i64(stmt.Total())
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: carry}})
-		case retry:
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: carry}})
-		}
-		marker := payableMarker(stmt)
-		switch {
-		case stmt.Status == ledger.StatusPayable:
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marker}})
-		case retry:
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(str(marker, attrPK), str(marker, attrSK))}})
-		}
 	}
 	return st.batchWrite(ctx, reqs)
-}
-
-// StartShard records that a run began writing a shard of a period and
-// reports whether one had begun before (the run is a retry).
-func (st *Store) StartShard(ctx context.Context, period string, shard int) (retry bool, err error) {
-	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: st.table,
-		Item:                key("ACCRUAL#"+period, "START#"+shardText(shard)),
-		ConditionExpression: aws.String("attribute_not_exists(pk)")})
-	if _, lost := conditionFailed(err); lost {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("dynamo: starting shard: %w", err)
-	}
-	return false, nil
 }
 
 // batchWrite writes requests 25 at a time, retrying unprocessed ones with
@@ -411,7 +382,7 @@ func (st *Store) PeriodStatements(ctx context.Context, period string) ([]ledger.
 	for i := range LedgerShards {
 		err := st.query(ctx, &dynamodb.QueryInput{
 			TableName: st.table, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("STMTS#" + period + "#" + shardText(i))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(statementsPK(period, i))},
 		}, func(item map[string]types.AttributeValue) error {
 			stmt, err := statementFrom(item)
 			out = append(out, stmt)
@@ -424,18 +395,17 @@ func (st *Store) PeriodStatements(ctx context.Context, period string) ([]ledger.
 	return out, nil
 }
 
-// PartnerStatements returns a partner's statements of one period, or of
-// every period when period is "".
+// PartnerStatements returns a partner's statements of one period (one per
+// currency): a key range of the period's shard of the partner, read
+// eventually consistent.
 func (st *Store) PartnerStatements(ctx context.Context, partnerID, period string) ([]ledger.Statement, error) {
 	var out []ledger.Statement
-	in := &dynamodb.QueryInput{TableName: st.table, IndexName: aws.String("gsi1"),
-		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("PSTMT#" + partnerID)}}
-	if period != "" {
-		in.KeyConditionExpression = aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :p)")
-		in.ExpressionAttributeValues[":p"] = s(period + "#")
-	}
-	err := st.query(ctx, in, func(item map[string]types.AttributeValue) error {
+	err := st.query(ctx, &dynamodb.QueryInput{TableName: st.table,
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": s(statementsPK(period, PartnerShard(partnerID))), ":p": s(partnerID + "#"),
+		},
+	}, func(item map[string]types.AttributeValue) error {
 		stmt, err := statementFrom(item)
 		out = append(out, stmt)
 		return err
@@ -450,8 +420,7 @@ var (
 )
 
 // MarkPaid records that a payable statement was paid, once: the
-// statement, its partner's paid total and the end of its payable marker
-// change together.
+// statement and its partner's paid total change together.
 func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Time) (ledger.Statement, error) {
 	period, currency, partnerID, ok := ledger.ParseStatementID(id)
 	if !ok {
@@ -483,7 +452,6 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 				ConditionExpression:       aws.String("#st = :payable"),
 				ExpressionAttributeNames:  map[string]string{"#st": "status", "#ref": "reference"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":paid": s(ledger.StatusPaid), ":payable": s(ledger.StatusPayable), ":ref": s(reference), ":now": s(paidAt)}}},
-			{Delete: &types.Delete{TableName: st.table, Key: key(partnerPK(partnerID), payablePrefix+period+"#"+currency)}},
 			{Update: &types.Update{TableName: st.table, Key: statsKey(partnerID),
 				UpdateExpression:          aws.String("ADD #paid :total"),
 				ExpressionAttributeNames:  map[string]string{"#paid": paidPrefix + currency},

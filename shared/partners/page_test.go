@@ -47,7 +47,7 @@ func TestPayoutsPaginate(t *testing.T) {
 			stmts[i].Period, stmts[i].Currency = "2026-10", "USD"
 			stmts[i].ID = ledger.StatementID("2026-10", "USD", stmts[i].PartnerID)
 		}
-		if _, err := st.WriteStatements(context.Background(), stmts, false); err != nil {
+		if _, err := st.WriteStatements(context.Background(), stmts); err != nil {
 			t.Fatal(err)
 		}
 

@@ -11,17 +11,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"partnerkit/shared/accrual"
 	"partnerkit/shared/billing/billingtest"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
+	"partnerkit/shared/program"
 )
 
-// seedHistory gives partnerID customers paying customers (one payment
-// each, this month) and statements closed statements (one a month, the
-// older half paid), through the billing webhook and the store's own
-// writes, several at a time so a large history stays quick to build.
-func seedHistory(t *testing.T, st *dynamo.Store, partnerID string, customers, statements int, now time.Time) {
+// seedCustomers gives partnerID customers paying customers (one payment
+// each, this month) through the billing webhook, several at a time so a
+// large history stays quick to build.
+func seedCustomers(t *testing.T, st *dynamo.Store, partnerID string, customers int, now time.Time) {
 	t.Helper()
 	e := billingtest.New(t, st, now, 2500, 0)
 	jobs := make(chan int)
@@ -42,21 +43,45 @@ func seedHistory(t *testing.T, st *dynamo.Store, partnerID string, customers, st
 	}
 	close(jobs)
 	wg.Wait()
+}
 
+// seedStatements gives each partner of statements (seeded with
+// seedCustomers) that many closed statements, one a month up to last
+// month, the older half paid: a payment of its first customer in each
+// month, closed by the monthly run month by month, as a program's history
+// is built.
+func seedStatements(t *testing.T, st *dynamo.Store, statements map[string]int, now time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	var stmts []ledger.Statement
-	p := ledger.PeriodOf(now)
-	for range statements {
-		p = p.Prev()
-		stmts = append(stmts, ledger.Statement{ID: ledger.StatementID(p.String(), "USD", partnerID), PartnerID: partnerID,
-			Period: p.String(), Currency: "USD", Totals: ledger.Totals{Earned: 2475, Lines: 1}, Status: ledger.StatusPayable})
+	e := billingtest.New(t, st, now, 2500, 0)
+	run := &accrual.Runner{Store: st, Settings: &program.Cache{Load: st, Defaults: program.FromEnvironment(2500, 0, 0)}, Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	months := 0
+	for _, n := range statements {
+		months = max(months, n)
 	}
-	if _, err := st.WriteStatements(ctx, stmts, false); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range stmts[len(stmts)/2:] {
-		if _, err := st.MarkPaid(ctx, s.ID, "wire", now); err != nil {
+	ids := map[string][]string{}
+	for k := months; k >= 1; k-- {
+		p := ledger.PeriodOf(now)
+		for range k {
+			p = p.Prev()
+		}
+		for partnerID, n := range statements {
+			if n < k {
+				continue
+			}
+			cus := fmt.Sprintf("cus_%s_0", partnerID)
+			e.Pay(t, fmt.Sprintf("pay_%s_%s", cus, p), cus, 9900, "USD", p.Start().Add(time.Hour))
+			ids[partnerID] = append(ids[partnerID], ledger.StatementID(p.String(), "USD", partnerID))
+		}
+		if _, err := run.Run(ctx, p.String()); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, partnerIDs := range ids {
+		for _, id := range partnerIDs[:(len(partnerIDs)+1)/2] {
+			if _, err := st.MarkPaid(ctx, id, "wire", now); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
@@ -73,8 +98,9 @@ func TestProfileReadsBounded(t *testing.T) {
 	call(t, h, request{sub: "small", email: "small@example.com", body: `{}`}, &small)
 	call(t, h, request{sub: "large", email: "large@example.com", body: `{}`}, &large)
 	now := time.Now().UTC()
-	seedHistory(t, st, small.PartnerID, 1, 1, now)
-	seedHistory(t, st, large.PartnerID, 1000, 36, now)
+	seedCustomers(t, st, small.PartnerID, 1, now)
+	seedCustomers(t, st, large.PartnerID, 1000, now)
+	seedStatements(t, st, map[string]int{small.PartnerID: 1, large.PartnerID: 36}, now)
 
 	counter := dynamotest.NewCounter(b.Client)
 	counted := dynamo.New(counter, b.Table)
