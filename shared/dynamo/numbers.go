@@ -217,44 +217,89 @@ const programPrefix = "p_"
 // caller already writes. adds maps attributes (signups, customers,
 // earned_<CUR>) to what they gain; each row is touched once.
 func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, adds map[string]int64) []types.TransactWriteItem {
-	if linkID == "" {
-		linkID = referral.DefaultLink
+	return st.convUpdates(convEvent{partnerID, linkID, sid, day, adds})
+}
+
+// convEvent is what one event adds to a partner's link, sub-id and
+// program rows of a day (negative to take it back).
+type convEvent struct {
+	partnerID, linkID, sid string
+	day                    time.Time
+	adds                   map[string]int64
+}
+
+// convUpdates are the updates of several events in one transaction, one
+// per row however many events touch it (a transaction may touch an item
+// once): an override takes a customer's numbers off one partner's rows
+// and puts them on another's, which may share a program row, where what
+// nets to zero is not written at all.
+func (st *Store) convUpdates(events ...convEvent) []types.TransactWriteItem {
+	type row struct {
+		pk, sk string
+		attrs  []string
+		adds   map[string]int64
 	}
-	attrs := make([]string, 0, len(adds))
-	for a, v := range adds {
-		if v != 0 {
+	var rows []*row
+	byKey := map[string]*row{}
+	add := func(pk, sk, attr string, v int64) {
+		r := byKey[pk+"|"+sk]
+		if r == nil {
+			r = &row{pk: pk, sk: sk, adds: map[string]int64{}}
+			byKey[pk+"|"+sk] = r
+			rows = append(rows, r)
+		}
+		if _, ok := r.adds[attr]; !ok {
+			r.attrs = append(r.attrs, attr)
+		}
+		r.adds[attr] += v
+	}
+	for _, e := range events {
+		linkID := e.linkID
+		if linkID == "" {
+			linkID = referral.DefaultLink
+		}
+		attrs := make([]string, 0, len(e.adds))
+		for a := range e.adds {
 			attrs = append(attrs, a)
 		}
+		slices.Sort(attrs)
+		d := dayKey(e.day)
+		for _, a := range attrs {
+			v := e.adds[a]
+			add(partnerPK(e.partnerID), convPrefix+d+"#"+linkID, a, v)
+			if e.sid != "" {
+				add(partnerPK(e.partnerID), sidConvPrefix+d+"#"+e.sid, a, v)
+			}
+			program := programDayPK(e.partnerID)
+			add(program, "DAY#"+d, a, v)
+			add(program, "DAY#"+d, programPrefix+e.partnerID+"_"+a, v)
+		}
 	}
-	if len(attrs) == 0 {
-		return nil
-	}
-	slices.Sort(attrs)
-	row := func(pk, sk string, program bool) types.TransactWriteItem {
+	items := make([]types.TransactWriteItem, 0, len(rows))
+	for _, r := range rows {
 		names := map[string]string{}
 		values := map[string]types.AttributeValue{}
 		var b strings.Builder
-		b.WriteString("ADD ")
-		for i, a := range attrs {
-			if i > 0 {
+		for _, a := range r.attrs {
+			if r.adds[a] == 0 {
+				continue
+			}
+			k := strconv.Itoa(len(names))
+			if len(names) == 0 {
+				b.WriteString("ADD ")
+			} else {
 				b.WriteString(", ")
 			}
-			k := strconv.Itoa(i)
-			names["#a"+k], values[":v"+k] = a, i64(adds[a])
+			names["#a"+k], values[":v"+k] = a, i64(r.adds[a])
 			b.WriteString("#a" + k + " :v" + k)
-			if program {
-				names["#p"+k] = programPrefix + partnerID + "_" + a
-				b.WriteString(", #p" + k + " :v" + k)
-			}
 		}
-		return types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: key(pk, sk),
-			UpdateExpression: aws.String(b.String()), ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
+		if len(names) == 0 {
+			continue
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: key(r.pk, r.sk),
+			UpdateExpression: aws.String(b.String()), ExpressionAttributeNames: names, ExpressionAttributeValues: values}})
 	}
-	items := []types.TransactWriteItem{row(partnerPK(partnerID), convPrefix+dayKey(day)+"#"+linkID, false)}
-	if sid != "" {
-		items = append(items, row(partnerPK(partnerID), sidConvPrefix+dayKey(day)+"#"+sid, false))
-	}
-	return append(items, row(programDayPK(partnerID), "DAY#"+dayKey(day), true))
+	return items
 }
 
 // earnedAdds are convAdds for ledger lines of one payment: what each UTC
@@ -270,12 +315,12 @@ func (st *Store) earnedAdds(partnerID, linkID, sid string, lines []ledger.Line) 
 		}
 		byDay[d][earnedPrefix+l.Currency] += l.Amount
 	}
-	var items []types.TransactWriteItem
+	events := make([]convEvent, 0, len(days))
 	for _, d := range days {
 		day, _ := time.Parse("20060102", d)
-		items = append(items, st.convAdds(partnerID, linkID, sid, day, byDay[d])...)
+		events = append(events, convEvent{partnerID, linkID, sid, day, byDay[d]})
 	}
-	return items
+	return st.convUpdates(events...)
 }
 
 // ProgramNumbers returns the whole program's signups, paying customers
