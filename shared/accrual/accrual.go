@@ -177,6 +177,10 @@ func (r *Runner) resolvePending(ctx context.Context, periods []string, bucket st
 			prev := p.Version
 			p.Version++
 			lines := p.Decide(c, r.BPS, r.Months)
+			if p.State == payments.PaymentAttributed {
+				// It earns through its customer's link, as at arrival.
+				p.LinkID, p.Sid = c.Decision.LinkID, c.Decision.Sid
+			}
 			err = r.Store.ResolvePending(ctx, p, prev, lines, pp.Period, bucket)
 			if err == nil {
 				if c != nil {

@@ -188,7 +188,8 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (pay
 }
 
 // ResolvePending stores the decision on a pending payment of pendingPeriod,
-// with its lines in the closing period's bucket, and drops its pending
+// with its lines in the closing period's bucket and what they earn on its
+// link's, sub-id's and the program's day rows, and drops its pending
 // marker, in one transaction. A payment already decided (by an earlier,
 // interrupted run) is left alone.
 func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, lines []ledger.Line, pendingPeriod, bucket string) error {
@@ -203,6 +204,7 @@ func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVer
 		items = append(items, st.linePut(l, bucket))
 	}
 	items = append(items, st.pendingAdds(lines, bucket)...)
+	items = append(items, st.earnedAdds(p.PartnerID, p.LinkID, p.Sid, lines)...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
