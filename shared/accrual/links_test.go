@@ -58,7 +58,7 @@ func TestSettledPaymentsCountOnTheirLink(t *testing.T) {
 		if err != nil || sids["nl"].Earned["EUR"] != 2475 || sids["nl"].Customers != 2 {
 			t.Errorf("sub-id nl = %+v, %v; want EUR 2475 and 2 paying customers", sids["nl"], err)
 		}
-		byDate, byPartner, err := st.ProgramNumbers(ctx, r)
+		byDate, byPartner, err := st.ProgramNumbers(ctx, r, nov2)
 		if err != nil || byDate[day].Earned["EUR"] != 2475 || byPartner["pt_l"].Earned["EUR"] != 2475 {
 			t.Errorf("program numbers = %+v, %+v, %v; want EUR 2475 on %s and for pt_l", byDate[day], byPartner["pt_l"], err, day)
 		}

@@ -323,19 +323,141 @@ func (st *Store) earnedAdds(partnerID, linkID, sid string, lines []ledger.Line) 
 	return st.convUpdates(events...)
 }
 
-// ProgramNumbers returns the whole program's signups, paying customers
-// and earnings by date over r, and each partner's totals over r (for the
-// top partners): one Query per program shard, together, bounded by the
-// range and the partners active in it, whatever the program's history.
-// Clicks are not among them: counting them program-wide would be a third
-// write per click.
-func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range) (map[string]Numbers, map[string]Numbers, error) {
-	byDate, byPartner := map[string]Numbers{}, map[string]Numbers{}
+// Program-wide clicks cost no write of their own: every click counter
+// (CLICKS, LCLICKS and UNIQUE items) is filed on gsi2, keys only, under
+// the last month it counted,
+//
+//	gsi2pk CLICKERS#<program shard of its partner>  gsi2sk <yyyymm>#<its pk>
+//
+// by the click's own UpdateItem. Setting a key to the value it holds
+// writes nothing to the index, so a counter's entry moves once a month
+// (a delete and a put on the index), not once a click. The counters that
+// counted since the month of a range's first day are those a Query from
+// that month finds; their day counts hold every click of the range. Reads
+// are so bounded by the partners that had clicks since that month began,
+// whatever the program's history.
+const clickersSet = "SET gsi2pk = :gp, gsi2sk = :gs "
+
+func clickersPK(shard int) string { return "CLICKERS#" + strconv.Itoa(shard) }
+
+var clickersShards = func() (a [ProgramShards]types.AttributeValue) {
+	for i := range a {
+		a[i] = s(clickersPK(i))
+	}
+	return a
+}()
+
+// clickerValues are the values of a click counter's update (clickersSet
+// and the day counts) in month (yyyymm): few allocations, as the redirect
+// makes it.
+func clickerValues(partnerID, pk, month string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		":one": one,
+		":gp":  clickersShards[PartnerShard(partnerID)%ProgramShards],
+		":gs":  &types.AttributeValueMemberS{Value: month + "#" + pk},
+	}
+}
+
+func monthKey(t time.Time) string { return t.UTC().Format("200601") }
+
+// counterPartner reads the partner id out of a click counter's key:
+// CLICKS#<id>#<n>, LCLICKS#<id>#<link>#<n> or UNIQUE#<id>#<link>#<n>.
+func counterPartner(pk string) string {
+	_, rest, ok := strings.Cut(pk, "#")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "#")
+	return id
+}
+
+// programClicks adds to byDate and byPartner the clicks and unique clicks
+// of r: one Query per program shard of gsi2 for the counters that counted
+// since r's first month began, then a batch read of them, eventually
+// consistent.
+func (st *Store) programClicks(ctx context.Context, r activity.Range, now time.Time, byDate, byPartner map[string]Numbers, mu *sync.Mutex) error {
 	var (
-		mu   sync.Mutex
+		kmu  sync.Mutex
+		keys []map[string]types.AttributeValue
 		wg   sync.WaitGroup
 		errs = make([]error, ProgramShards)
 	)
+	for shard := range ProgramShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[shard] = st.query(ctx, &dynamodb.QueryInput{
+				TableName: st.table, IndexName: aws.String("gsi2"),
+				KeyConditionExpression: aws.String("gsi2pk = :p AND gsi2sk >= :from"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":p": s(clickersPK(shard)), ":from": s(monthKey(r.From)),
+				},
+			}, func(item map[string]types.AttributeValue) error {
+				kmu.Lock()
+				keys = append(keys, key(str(item, attrPK), str(item, attrSK)))
+				kmu.Unlock()
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	counters, err := st.batchGetAll(ctx, keys, false)
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, item := range counters {
+		id := counterPartner(str(item, attrPK))
+		for name := range item {
+			if len(name) != 9 || (name[0] != dayPrefix[0] && name[0] != uniquePrefix[0]) {
+				continue
+			}
+			d, err := time.Parse("20060102", name[1:])
+			if err != nil || d.Before(r.From) || d.After(r.To) || !activity.Kept(d, now) {
+				continue
+			}
+			v, err := num(item, name)
+			if err != nil {
+				return err
+			}
+			n := Numbers{Clicks: v}
+			if name[0] == uniquePrefix[0] {
+				n = Numbers{Unique: v}
+			}
+			date := d.Format(activity.DateFormat)
+			day, p := byDate[date], byPartner[id]
+			day.Add(n)
+			p.Add(n)
+			byDate[date], byPartner[id] = day, p
+		}
+	}
+	return nil
+}
+
+// ProgramNumbers returns the whole program's clicks, unique clicks,
+// signups, paying customers and earnings by date over r, and each
+// partner's totals over r (for the top partners): one Query per program
+// shard of the day rows, and the click counters of programClicks,
+// together, bounded by the range and the partners active in it, whatever
+// the program's history. Days the click counters no longer keep
+// (activity.Kept) have no clicks.
+func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range, now time.Time) (map[string]Numbers, map[string]Numbers, error) {
+	byDate, byPartner := map[string]Numbers{}, map[string]Numbers{}
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		errs     = make([]error, ProgramShards)
+		clickErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		clickErr = st.programClicks(ctx, r, now, byDate, byPartner, &mu)
+	}()
 	for shard := range ProgramShards {
 		wg.Add(1)
 		go func() {
@@ -377,7 +499,7 @@ func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range) (map[stri
 		}()
 	}
 	wg.Wait()
-	return byDate, byPartner, errors.Join(errs...)
+	return byDate, byPartner, errors.Join(append(errs, clickErr)...)
 }
 
 // numberOf is a day row's attribute as Numbers.

@@ -183,7 +183,7 @@ func TestOverrideMovesNumbers(t *testing.T) {
 				}
 			}
 		}
-		byDate, byPartner, err := st.ProgramNumbers(ctx, r)
+		byDate, byPartner, err := st.ProgramNumbers(ctx, r, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
