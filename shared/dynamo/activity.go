@@ -69,7 +69,8 @@ func dayUpdates(day activity.Day, now time.Time, counters ...dayCounter) string 
 }
 
 type dayExpression struct {
-	day  int64 // Unix day
+	day  int64  // Unix day
+	key  string // monthKey of it
 	expr *string
 }
 
@@ -78,13 +79,22 @@ type dayExpression struct {
 var clickExpr atomic.Pointer[dayExpression]
 
 func clickUpdate(at time.Time) *string {
+	return cachedClickUpdate(&clickExpr, at, dayCounter{"clicks", dayPrefix}).expr
+}
+
+// cachedClickUpdate returns the day's update of a click counter from
+// cache, building it on the day's first click: the counters' day counts,
+// and the counter's entry in the index of counters by the day they last
+// counted (clickersSet).
+func cachedClickUpdate(cache *atomic.Pointer[dayExpression], at time.Time, counters ...dayCounter) *dayExpression {
 	unixDay := at.Unix() / 86400
-	if e := clickExpr.Load(); e != nil && e.day == unixDay {
-		return e.expr
+	if e := cache.Load(); e != nil && e.day == unixDay {
+		return e
 	}
-	e := &dayExpression{day: unixDay, expr: aws.String(dayUpdate("clicks", activity.DayOf(at), at))}
-	clickExpr.Store(e)
-	return e.expr
+	e := &dayExpression{day: unixDay, key: monthKey(at),
+		expr: aws.String(clickersSet + dayUpdates(activity.DayOf(at), at, counters...))}
+	cache.Store(e)
+	return e
 }
 
 // Activity returns a partner's daily clicks and signups by date

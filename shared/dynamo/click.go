@@ -23,7 +23,7 @@ const ClickShards = 16
 const touchGrace = 30 * 24 * time.Hour
 
 var (
-	clickValues = map[string]types.AttributeValue{":one": n("1")}
+	one         = n("1")
 	shardSuffix = func() [ClickShards]string {
 		var a [ClickShards]string
 		for i := range a {

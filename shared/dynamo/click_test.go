@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"hash/fnv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +24,7 @@ func (c *clickAPI) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _
 
 func TestClickUpdate(t *testing.T) {
 	at := time.Date(2026, 12, 3, 23, 59, 0, 0, time.UTC)
-	want := "ADD clicks :one, d20261203 :one REMOVE d20260802, d20260803"
+	want := "SET gsi2pk = :gp, gsi2sk = :gs ADD clicks :one, d20261203 :one REMOVE d20260802, d20260803"
 	got := *clickUpdate(at)
 	if got[:len(want)] != want || got[len(got)-len(", d20260901"):] != ", d20260901" {
 		t.Errorf("click update = %s", got)
@@ -30,7 +32,7 @@ func TestClickUpdate(t *testing.T) {
 	if clickUpdate(at.Add(-time.Hour)) != clickUpdate(at) {
 		t.Error("the click update is built again within one day")
 	}
-	if next := *clickUpdate(at.Add(time.Minute)); next[:len("ADD clicks :one, d20261204")] != "ADD clicks :one, d20261204" {
+	if next := *clickUpdate(at.Add(time.Minute)); !strings.Contains(next, "ADD clicks :one, d20261204 :one") {
 		t.Errorf("after midnight: %s", next)
 	}
 }
@@ -45,6 +47,18 @@ func BenchmarkRecordClick(b *testing.B) {
 	for b.Loop() {
 		if err := st.RecordClick(ctx, "pt_k7m2q9x4b8c3d6fh", now); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPartnerShardIsFNV: the hash written out by hand puts every partner
+// on the shard hash/fnv put it on, where its stored ledger lives.
+func TestPartnerShardIsFNV(t *testing.T) {
+	for _, id := range []string{"", "a", "pt_k7m2q9x4b8c3d6fh", "pt_0", "pt_é", "pt_zzzzzzzzzzzzzzzzzzzzzzzz"} {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		if got, want := PartnerShard(id), int(h.Sum32()%LedgerShards); got != want {
+			t.Errorf("PartnerShard(%q) = %d, want %d", id, got, want)
 		}
 	}
 }

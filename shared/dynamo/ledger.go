@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,9 +25,13 @@ var ErrPeriodClosing = errors.New("dynamo: the period is closing")
 
 // PartnerShard returns the ledger shard of a partner.
 func PartnerShard(partnerID string) int {
-	h := fnv.New32a()
-	h.Write([]byte(partnerID))
-	return int(h.Sum32() % LedgerShards)
+	// FNV-1a, spelled out so the redirect's clicks hash without allocating.
+	h := uint32(2166136261)
+	for i := 0; i < len(partnerID); i++ {
+		h ^= uint32(partnerID[i])
+		h *= 16777619
+	}
+	return int(h % LedgerShards)
 }
 
 func shardText(s int) string { return fmt.Sprintf("%02d", s) }

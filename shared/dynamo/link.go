@@ -264,36 +264,28 @@ var linkShardSuffix = func() [LinkShards]string {
 // uniqueClickExpr caches the update of a unique click for the day.
 var uniqueClickExpr atomic.Pointer[dayExpression]
 
-func uniqueClickUpdate(at time.Time) *string {
-	unixDay := at.Unix() / 86400
-	if e := uniqueClickExpr.Load(); e != nil && e.day == unixDay {
-		return e.expr
-	}
-	e := &dayExpression{day: unixDay, expr: aws.String(dayUpdates(activity.DayOf(at), at,
-		dayCounter{"clicks", dayPrefix}, dayCounter{"uniques", uniquePrefix}))}
-	uniqueClickExpr.Store(e)
-	return e.expr
-}
-
 // uniquePrefix marks daily unique clicks, as dayPrefix marks clicks.
 const uniquePrefix = "u"
 
 // CountClick adds one click (and one unique click for a new visitor) to
 // the clicked link's counter, on a random shard, with its UTC day: one
-// UpdateItem of one small item.
+// UpdateItem of one small item, which also files the counter under the
+// day for the program's numbers (clickerValues).
 func (st *Store) CountClick(ctx context.Context, c Click) error {
-	var k map[string]types.AttributeValue
+	var pk string
 	if c.LinkID == "" {
-		k = key("CLICKS#"+c.PartnerID+shardSuffix[rand.IntN(ClickShards)], "CLICKS")
+		pk = "CLICKS#" + c.PartnerID + shardSuffix[rand.IntN(ClickShards)]
 	} else {
-		k = key("LCLICKS#"+c.PartnerID+"#"+c.LinkID+linkShardSuffix[rand.IntN(LinkShards)], "CLICKS")
+		pk = "LCLICKS#" + c.PartnerID + "#" + c.LinkID + linkShardSuffix[rand.IntN(LinkShards)]
 	}
-	expr := clickUpdate(c.At)
+	var e *dayExpression
 	if c.Unique {
-		expr = uniqueClickUpdate(c.At)
+		e = cachedClickUpdate(&uniqueClickExpr, c.At, dayCounter{"clicks", dayPrefix}, dayCounter{"uniques", uniquePrefix})
+	} else {
+		e = cachedClickUpdate(&clickExpr, c.At, dayCounter{"clicks", dayPrefix})
 	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: k, UpdateExpression: expr, ExpressionAttributeValues: clickValues,
+		TableName: st.table, Key: key(pk, "CLICKS"), UpdateExpression: e.expr, ExpressionAttributeValues: clickerValues(c.PartnerID, pk, e.key),
 	})
 	if err != nil {
 		return fmt.Errorf("dynamo: counting click: %w", err)
@@ -326,6 +318,7 @@ func (st *Store) CountRepeatClick(ctx context.Context, visitorID string, c Click
 	first := rand.IntN(UniqueShards)
 	var err error
 	for attempt := range 2 {
+		uniquePK := "UNIQUE#" + c.PartnerID + "#" + linkID + "#" + shardText1((first+attempt)%UniqueShards)
 		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 			{Update: &types.Update{TableName: st.table, Key: key("VISITOR#"+visitorID, "TOUCH"),
 				UpdateExpression:         aws.String("SET #seen = :now"),
@@ -334,10 +327,9 @@ func (st *Store) CountRepeatClick(ctx context.Context, visitorID string, c Click
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":now": n(strconv.FormatInt(c.At.UnixMilli(), 10)), ":cut": n(strconv.FormatInt(cut, 10)),
 				}}},
-			{Update: &types.Update{TableName: st.table,
-				Key:                       key("UNIQUE#"+c.PartnerID+"#"+linkID+"#"+shardText1((first+attempt)%UniqueShards), "UNIQUE"),
-				UpdateExpression:          aws.String(dayUpdates(activity.DayOf(c.At), c.At, dayCounter{"uniques", uniquePrefix})),
-				ExpressionAttributeValues: clickValues}},
+			{Update: &types.Update{TableName: st.table, Key: key(uniquePK, "UNIQUE"),
+				UpdateExpression:          aws.String(clickersSet + dayUpdates(activity.DayOf(c.At), c.At, dayCounter{"uniques", uniquePrefix})),
+				ExpressionAttributeValues: clickerValues(c.PartnerID, uniquePK, monthKey(c.At))}},
 		}})
 		if err == nil {
 			return true, nil

@@ -106,7 +106,10 @@ func (st *Store) TouchCustomer(ctx context.Context, c payments.Customer, paidAt 
 			UpdateExpression:          aws.String("SET last_paid_at = :t"),
 			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(last_paid_at) AND partner_id = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(timeText(paidAt)), ":p": s(c.Decision.PartnerID)}}
-		if !c.LastPaidAt.IsZero() {
+		if c.LastPaidAt.IsZero() {
+			// The day it became a paying customer, which an override moves.
+			upd.UpdateExpression = aws.String("SET last_paid_at = :t, first_paid_at = :t")
+		} else {
 			upd.ConditionExpression = aws.String("last_paid_at = :old AND partner_id = :p")
 			upd.ExpressionAttributeValues[":old"] = s(timeText(c.LastPaidAt))
 		}

@@ -217,44 +217,89 @@ const programPrefix = "p_"
 // caller already writes. adds maps attributes (signups, customers,
 // earned_<CUR>) to what they gain; each row is touched once.
 func (st *Store) convAdds(partnerID, linkID, sid string, day time.Time, adds map[string]int64) []types.TransactWriteItem {
-	if linkID == "" {
-		linkID = referral.DefaultLink
+	return st.convUpdates(convEvent{partnerID, linkID, sid, day, adds})
+}
+
+// convEvent is what one event adds to a partner's link, sub-id and
+// program rows of a day (negative to take it back).
+type convEvent struct {
+	partnerID, linkID, sid string
+	day                    time.Time
+	adds                   map[string]int64
+}
+
+// convUpdates are the updates of several events in one transaction, one
+// per row however many events touch it (a transaction may touch an item
+// once): an override takes a customer's numbers off one partner's rows
+// and puts them on another's, which may share a program row, where what
+// nets to zero is not written at all.
+func (st *Store) convUpdates(events ...convEvent) []types.TransactWriteItem {
+	type row struct {
+		pk, sk string
+		attrs  []string
+		adds   map[string]int64
 	}
-	attrs := make([]string, 0, len(adds))
-	for a, v := range adds {
-		if v != 0 {
+	var rows []*row
+	byKey := map[string]*row{}
+	add := func(pk, sk, attr string, v int64) {
+		r := byKey[pk+"|"+sk]
+		if r == nil {
+			r = &row{pk: pk, sk: sk, adds: map[string]int64{}}
+			byKey[pk+"|"+sk] = r
+			rows = append(rows, r)
+		}
+		if _, ok := r.adds[attr]; !ok {
+			r.attrs = append(r.attrs, attr)
+		}
+		r.adds[attr] += v
+	}
+	for _, e := range events {
+		linkID := e.linkID
+		if linkID == "" {
+			linkID = referral.DefaultLink
+		}
+		attrs := make([]string, 0, len(e.adds))
+		for a := range e.adds {
 			attrs = append(attrs, a)
 		}
+		slices.Sort(attrs)
+		d := dayKey(e.day)
+		for _, a := range attrs {
+			v := e.adds[a]
+			add(partnerPK(e.partnerID), convPrefix+d+"#"+linkID, a, v)
+			if e.sid != "" {
+				add(partnerPK(e.partnerID), sidConvPrefix+d+"#"+e.sid, a, v)
+			}
+			program := programDayPK(e.partnerID)
+			add(program, "DAY#"+d, a, v)
+			add(program, "DAY#"+d, programPrefix+e.partnerID+"_"+a, v)
+		}
 	}
-	if len(attrs) == 0 {
-		return nil
-	}
-	slices.Sort(attrs)
-	row := func(pk, sk string, program bool) types.TransactWriteItem {
+	items := make([]types.TransactWriteItem, 0, len(rows))
+	for _, r := range rows {
 		names := map[string]string{}
 		values := map[string]types.AttributeValue{}
 		var b strings.Builder
-		b.WriteString("ADD ")
-		for i, a := range attrs {
-			if i > 0 {
+		for _, a := range r.attrs {
+			if r.adds[a] == 0 {
+				continue
+			}
+			k := strconv.Itoa(len(names))
+			if len(names) == 0 {
+				b.WriteString("ADD ")
+			} else {
 				b.WriteString(", ")
 			}
-			k := strconv.Itoa(i)
-			names["#a"+k], values[":v"+k] = a, i64(adds[a])
+			names["#a"+k], values[":v"+k] = a, i64(r.adds[a])
 			b.WriteString("#a" + k + " :v" + k)
-			if program {
-				names["#p"+k] = programPrefix + partnerID + "_" + a
-				b.WriteString(", #p" + k + " :v" + k)
-			}
 		}
-		return types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: key(pk, sk),
-			UpdateExpression: aws.String(b.String()), ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
+		if len(names) == 0 {
+			continue
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: st.table, Key: key(r.pk, r.sk),
+			UpdateExpression: aws.String(b.String()), ExpressionAttributeNames: names, ExpressionAttributeValues: values}})
 	}
-	items := []types.TransactWriteItem{row(partnerPK(partnerID), convPrefix+dayKey(day)+"#"+linkID, false)}
-	if sid != "" {
-		items = append(items, row(partnerPK(partnerID), sidConvPrefix+dayKey(day)+"#"+sid, false))
-	}
-	return append(items, row(programDayPK(partnerID), "DAY#"+dayKey(day), true))
+	return items
 }
 
 // earnedAdds are convAdds for ledger lines of one payment: what each UTC
@@ -270,27 +315,149 @@ func (st *Store) earnedAdds(partnerID, linkID, sid string, lines []ledger.Line) 
 		}
 		byDay[d][earnedPrefix+l.Currency] += l.Amount
 	}
-	var items []types.TransactWriteItem
+	events := make([]convEvent, 0, len(days))
 	for _, d := range days {
 		day, _ := time.Parse("20060102", d)
-		items = append(items, st.convAdds(partnerID, linkID, sid, day, byDay[d])...)
+		events = append(events, convEvent{partnerID, linkID, sid, day, byDay[d]})
 	}
-	return items
+	return st.convUpdates(events...)
 }
 
-// ProgramNumbers returns the whole program's signups, paying customers
-// and earnings by date over r, and each partner's totals over r (for the
-// top partners): one Query per program shard, together, bounded by the
-// range and the partners active in it, whatever the program's history.
-// Clicks are not among them: counting them program-wide would be a third
-// write per click.
-func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range) (map[string]Numbers, map[string]Numbers, error) {
-	byDate, byPartner := map[string]Numbers{}, map[string]Numbers{}
+// Program-wide clicks cost no write of their own: every click counter
+// (CLICKS, LCLICKS and UNIQUE items) is filed on gsi2, keys only, under
+// the last month it counted,
+//
+//	gsi2pk CLICKERS#<program shard of its partner>  gsi2sk <yyyymm>#<its pk>
+//
+// by the click's own UpdateItem. Setting a key to the value it holds
+// writes nothing to the index, so a counter's entry moves once a month
+// (a delete and a put on the index), not once a click. The counters that
+// counted since the month of a range's first day are those a Query from
+// that month finds; their day counts hold every click of the range. Reads
+// are so bounded by the partners that had clicks since that month began,
+// whatever the program's history.
+const clickersSet = "SET gsi2pk = :gp, gsi2sk = :gs "
+
+func clickersPK(shard int) string { return "CLICKERS#" + strconv.Itoa(shard) }
+
+var clickersShards = func() (a [ProgramShards]types.AttributeValue) {
+	for i := range a {
+		a[i] = s(clickersPK(i))
+	}
+	return a
+}()
+
+// clickerValues are the values of a click counter's update (clickersSet
+// and the day counts) in month (yyyymm): few allocations, as the redirect
+// makes it.
+func clickerValues(partnerID, pk, month string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		":one": one,
+		":gp":  clickersShards[PartnerShard(partnerID)%ProgramShards],
+		":gs":  &types.AttributeValueMemberS{Value: month + "#" + pk},
+	}
+}
+
+func monthKey(t time.Time) string { return t.UTC().Format("200601") }
+
+// counterPartner reads the partner id out of a click counter's key:
+// CLICKS#<id>#<n>, LCLICKS#<id>#<link>#<n> or UNIQUE#<id>#<link>#<n>.
+func counterPartner(pk string) string {
+	_, rest, ok := strings.Cut(pk, "#")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "#")
+	return id
+}
+
+// programClicks adds to byDate and byPartner the clicks and unique clicks
+// of r: one Query per program shard of gsi2 for the counters that counted
+// since r's first month began, then a batch read of them, eventually
+// consistent.
+func (st *Store) programClicks(ctx context.Context, r activity.Range, now time.Time, byDate, byPartner map[string]Numbers, mu *sync.Mutex) error {
 	var (
-		mu   sync.Mutex
+		kmu  sync.Mutex
+		keys []map[string]types.AttributeValue
 		wg   sync.WaitGroup
 		errs = make([]error, ProgramShards)
 	)
+	for shard := range ProgramShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[shard] = st.query(ctx, &dynamodb.QueryInput{
+				TableName: st.table, IndexName: aws.String("gsi2"),
+				KeyConditionExpression: aws.String("gsi2pk = :p AND gsi2sk >= :from"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":p": s(clickersPK(shard)), ":from": s(monthKey(r.From)),
+				},
+			}, func(item map[string]types.AttributeValue) error {
+				kmu.Lock()
+				keys = append(keys, key(str(item, attrPK), str(item, attrSK)))
+				kmu.Unlock()
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	counters, err := st.batchGetAll(ctx, keys, false)
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, item := range counters {
+		id := counterPartner(str(item, attrPK))
+		for name := range item {
+			if len(name) != 9 || (name[0] != dayPrefix[0] && name[0] != uniquePrefix[0]) {
+				continue
+			}
+			d, err := time.Parse("20060102", name[1:])
+			if err != nil || d.Before(r.From) || d.After(r.To) || !activity.Kept(d, now) {
+				continue
+			}
+			v, err := num(item, name)
+			if err != nil {
+				return err
+			}
+			n := Numbers{Clicks: v}
+			if name[0] == uniquePrefix[0] {
+				n = Numbers{Unique: v}
+			}
+			date := d.Format(activity.DateFormat)
+			day, p := byDate[date], byPartner[id]
+			day.Add(n)
+			p.Add(n)
+			byDate[date], byPartner[id] = day, p
+		}
+	}
+	return nil
+}
+
+// ProgramNumbers returns the whole program's clicks, unique clicks,
+// signups, paying customers and earnings by date over r, and each
+// partner's totals over r (for the top partners): one Query per program
+// shard of the day rows, and the click counters of programClicks,
+// together, bounded by the range and the partners active in it, whatever
+// the program's history. Days the click counters no longer keep
+// (activity.Kept) have no clicks.
+func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range, now time.Time) (map[string]Numbers, map[string]Numbers, error) {
+	byDate, byPartner := map[string]Numbers{}, map[string]Numbers{}
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		errs     = make([]error, ProgramShards)
+		clickErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		clickErr = st.programClicks(ctx, r, now, byDate, byPartner, &mu)
+	}()
 	for shard := range ProgramShards {
 		wg.Add(1)
 		go func() {
@@ -332,7 +499,7 @@ func (st *Store) ProgramNumbers(ctx context.Context, r activity.Range) (map[stri
 		}()
 	}
 	wg.Wait()
-	return byDate, byPartner, errors.Join(errs...)
+	return byDate, byPartner, errors.Join(append(errs, clickErr)...)
 }
 
 // numberOf is a day row's attribute as Numbers.

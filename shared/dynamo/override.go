@@ -35,6 +35,10 @@ type AttributionRecord struct {
 	// LastPaidAt is the customer's latest payment (zero before the first):
 	// the override moves it to the new partner's paying customers.
 	LastPaidAt time.Time
+	// FirstPaidAt is its first payment while attributed, the day it
+	// became a paying customer of its link (zero before, and for
+	// customers whose first payment predates it being kept).
+	FirstPaidAt time.Time
 }
 
 // AttributionRecord returns a customer's attribution for an override, or
@@ -50,8 +54,9 @@ func (st *Store) AttributionRecord(ctx context.Context, customerID string) (Attr
 	}
 	created, _ := time.Parse(time.RFC3339Nano, str(item, "created_at"))
 	lastPaid, _ := time.Parse(time.RFC3339Nano, str(item, "last_paid_at"))
+	firstPaid, _ := time.Parse(time.RFC3339Nano, str(item, "first_paid_at"))
 	version, err := num(item, "version")
-	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid}, err
+	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid, FirstPaidAt: firstPaid}, err
 }
 
 // OverrideAttribution replaces rec's decision with next (an admin's
@@ -59,8 +64,13 @@ func (st *Store) AttributionRecord(ctx context.Context, customerID string) (Attr
 // moves to next's partner (its customer list included) if rec's version
 // is still the stored one, the new partner must still be active, and one
 // signup moves from the old partner's counters to the new one's, on the
-// customer's signup day while that is kept. Other attributes of the
-// customer item (its latest payment among them) stay as they are.
+// customer's signup day while that is kept. The customer's numbers by
+// link and day move with it: its signup (on its signup day) and, once it
+// has paid, its paying customer (on its first payment's day) leave the
+// old partner's link and sub-id rows for the new partner's code itself,
+// since a manual attribution came through no link; what its payments
+// earned stays where its lines stay. Other attributes of the customer
+// item (its latest payment among them) stay as they are.
 // A lost race gives ErrAttributionChanged, a suspended or missing partner
 // ErrPartnerNotActive; either way nothing is written.
 func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord, next attribution.Decision, now time.Time) error {
@@ -89,6 +99,14 @@ func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord,
 	} else {
 		cond += " AND last_paid_at = :lp"
 		values[":lp"] = s(timeText(rec.LastPaidAt))
+	}
+	if old.PartnerID != next.PartnerID {
+		// Its later payments earn on the new partner's code, not on a
+		// link of the old partner's. Emptied rather than removed: the
+		// embedded server ignores REMOVE next to SET, and "" reads as
+		// no link and no sub-id.
+		set += ", link_id = :none, sid = :none"
+		values[":none"] = s("")
 	}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
@@ -120,6 +138,16 @@ func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord,
 			UpdateExpression:          aws.String(dayUpdate("signups", day, now)),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")},
 		}})
+		moves := []convEvent{{partnerID: next.PartnerID, day: rec.CreatedAt, adds: map[string]int64{"signups": 1}}}
+		if old.Attributed {
+			moves = append(moves, convEvent{old.PartnerID, old.LinkID, old.Sid, rec.CreatedAt, map[string]int64{"signups": -1}})
+			if !rec.FirstPaidAt.IsZero() {
+				moves = append(moves,
+					convEvent{old.PartnerID, old.LinkID, old.Sid, rec.FirstPaidAt, map[string]int64{"customers": -1}},
+					convEvent{partnerID: next.PartnerID, day: rec.FirstPaidAt, adds: map[string]int64{"customers": 1}})
+			}
+		}
+		items = append(items, st.convUpdates(moves...)...)
 		// A paying customer counts for the partner it now belongs to.
 		if old.Attributed && !rec.LastPaidAt.IsZero() {
 			for _, mv := range []struct{ partner, delta string }{{old.PartnerID, "-1"}, {next.PartnerID, "1"}} {

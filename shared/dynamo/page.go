@@ -19,12 +19,17 @@ type Cursor struct {
 	After string
 }
 
-// pageQuery walks the partitions of a listing from c, reading at most
-// limit items in all (a filter may keep fewer), and returns where the next
-// page starts, or nil when the listing is done. A request's reads are so
-// bounded whatever the listing's size.
+// pageQuery walks the partitions of a listing from c and hands f at most
+// limit items, then returns where the next page starts, or nil when
+// nothing remains: it reads one item past the page (in a later partition
+// if need be), so a full page at the end of the listing is its last and
+// no page comes back empty. Reads are bounded by limit+1 items and one
+// Query per partition, whatever the listing's size. A filter (which
+// DynamoDB applies after Limit) may keep fewer: once limit+1 items are
+// read, the page ends with a cursor even if what follows is filtered out.
 func (st *Store) pageQuery(ctx context.Context, parts int, c Cursor, limit int, in func(part int) *dynamodb.QueryInput, f func(map[string]types.AttributeValue) error) (*Cursor, error) {
-	read := 0
+	read, kept := 0, 0
+	var last Cursor // the position of the last item kept
 	for part := c.Part; part < parts; part++ {
 		q := in(part)
 		if part == c.Part && c.After != "" {
@@ -32,41 +37,37 @@ func (st *Store) pageQuery(ctx context.Context, parts int, c Cursor, limit int, 
 			q.ExclusiveStartKey = map[string]types.AttributeValue{attrPK: pk, attrSK: s(c.After)}
 		}
 		for {
-			remaining := limit - read
-			q.Limit = aws.Int32(int32(remaining))
+			// One item past the page; once a filter has spent the page's
+			// reads, one item to learn whether any remain.
+			q.Limit = aws.Int32(int32(max(limit-read+1, 1)))
 			out, err := st.db.Query(ctx, q)
 			if err != nil {
 				return nil, fmt.Errorf("dynamo: query: %w", err)
 			}
-			if len(out.Items) > remaining {
-				// The embedded server ignores Limit: keep a page's worth
-				// and go on after the last item kept.
-				for _, item := range out.Items[:remaining] {
-					if err := f(item); err != nil {
-						return nil, err
-					}
-				}
-				return &Cursor{Part: part, After: str(out.Items[remaining-1], attrSK)}, nil
-			}
-			read += max(int(out.ScannedCount), len(out.Items))
+			// The embedded server ignores Limit: an item past the page is
+			// the proof that more remain, wherever it comes from.
 			for _, item := range out.Items {
+				if kept == limit {
+					return &last, nil
+				}
 				if err := f(item); err != nil {
 					return nil, err
 				}
+				kept++
+				last = Cursor{Part: part, After: str(item, attrSK)}
 			}
-			if read >= limit {
-				switch {
-				case len(out.LastEvaluatedKey) > 0:
-					return &Cursor{Part: part, After: str(out.LastEvaluatedKey, attrSK)}, nil
-				case part+1 < parts:
-					return &Cursor{Part: part + 1}, nil
-				}
-				return nil, nil
-			}
+			read += max(int(out.ScannedCount), len(out.Items))
 			if len(out.LastEvaluatedKey) == 0 {
 				break
 			}
+			if read > limit {
+				// Filtered out past the budget: go on from here next page.
+				return &Cursor{Part: part, After: str(out.LastEvaluatedKey, attrSK)}, nil
+			}
 			q.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+		if read > limit && part+1 < parts && kept < limit {
+			return &Cursor{Part: part + 1}, nil
 		}
 	}
 	return nil, nil

@@ -187,7 +187,8 @@ func (st *Store) PaymentWithCustomer(ctx context.Context, paymentID string) (pay
 }
 
 // ResolvePending stores the decision on a pending payment of pendingPeriod,
-// with its lines in the closing period's bucket, and drops its pending
+// with its lines in the closing period's bucket and what they earn on its
+// link's, sub-id's and the program's day rows, and drops its pending
 // marker, in one transaction. A payment already decided (by an earlier,
 // interrupted run) is left alone.
 func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVersion int64, c *payments.Customer, lines []ledger.Line, pendingPeriod, bucket string) error {

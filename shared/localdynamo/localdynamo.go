@@ -24,7 +24,7 @@ func Start() (*Server, error) {
 	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(),
-		srv: &http.Server{Handler: server.NewServer(), ReadHeaderTimeout: 10 * time.Second},
+		srv: &http.Server{Handler: indexFix{server.NewServer()}, ReadHeaderTimeout: 10 * time.Second},
 	}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -155,6 +155,7 @@ func TestLinkNumbersRecount(t *testing.T) {
 
 		// What the API reports.
 		q := map[string]string{"from": start.Format(activity.DateFormat), "to": testNow.Format(activity.DateFormat)}
+		uniques := map[string]int64{} // by date, over the links
 		for _, id := range []string{referral.DefaultLink, spring.LinkID, yt.LinkID} {
 			var got struct {
 				Days []LinkDay `json:"days"`
@@ -165,6 +166,7 @@ func TestLinkNumbersRecount(t *testing.T) {
 				if day.Clicks != w.Clicks || day.Signups != w.Signups || day.Customers != w.Customers || !sameMoney(day.Earned, w.Earned) {
 					t.Errorf("%s on %s: got %+v, recount %+v", id, day.Date, day.LinkStats, w)
 				}
+				uniques[day.Date] += day.UniqueClicks
 				if day.UniqueClicks > day.Clicks || (day.Clicks > 0 && day.UniqueClicks == 0) {
 					t.Errorf("%s on %s: %d unique of %d clicks", id, day.Date, day.UniqueClicks, day.Clicks)
 				}
@@ -204,9 +206,11 @@ func TestLinkNumbersRecount(t *testing.T) {
 			t.Errorf("profile clicks %d, recount %d", prof.Stats.Clicks, total)
 		}
 
-		// And the admin's program numbers: the same signups, customers and
-		// earnings per day (ann is the only partner with any), ann on top.
+		// And the admin's program numbers: the same clicks, unique clicks,
+		// signups, customers and earnings per day (ann is the only partner
+		// with any), ann on top.
 		var program struct {
+			Clicks      int64        `json:"clicks"`
 			Signups     int64        `json:"signups"`
 			Days        []ProgramDay `json:"days"`
 			TopPartners []TopPartner `json:"top_partners"`
@@ -222,11 +226,11 @@ func TestLinkNumbersRecount(t *testing.T) {
 			for _, byDate := range want {
 				w.Add(byDate[day.Date])
 			}
-			if day.Signups != w.Signups || day.Customers != w.Customers || !sameMoney(day.Earned, w.Earned) {
+			if day.Clicks != w.Clicks || day.UniqueClicks != uniques[day.Date] || day.Signups != w.Signups || day.Customers != w.Customers || !sameMoney(day.Earned, w.Earned) {
 				t.Errorf("program on %s: %+v, recount %+v", day.Date, day, w)
 			}
 		}
-		if program.Signups != int64(customer) || len(program.TopPartners) != 1 || program.TopPartners[0].PartnerID != ann || program.TopPartners[0].Clicks != total {
+		if program.Clicks != total || program.Signups != int64(customer) || len(program.TopPartners) != 1 || program.TopPartners[0].PartnerID != ann || program.TopPartners[0].Clicks != total {
 			t.Errorf("program: %d signups, top %+v; want %d and ann with %d clicks", program.Signups, program.TopPartners, customer, total)
 		}
 	})

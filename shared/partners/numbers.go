@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -13,7 +14,7 @@ import (
 
 // NumbersStore is what the admin's program numbers need of the store.
 type NumbersStore interface {
-	ProgramNumbers(ctx context.Context, r activity.Range) (map[string]numbers.Numbers, map[string]numbers.Numbers, error)
+	ProgramNumbers(ctx context.Context, r activity.Range, now time.Time) (map[string]numbers.Numbers, map[string]numbers.Numbers, error)
 }
 
 // TopPartners is how many partners the program numbers rank.
@@ -21,10 +22,12 @@ const TopPartners = 10
 
 // ProgramDay is one day of the whole program.
 type ProgramDay struct {
-	Date      string           `json:"date"`
-	Signups   int64            `json:"signups"`
-	Customers int64            `json:"customers"`
-	Earned    map[string]int64 `json:"earned"`
+	Date         string           `json:"date"`
+	Clicks       int64            `json:"clicks"`
+	UniqueClicks int64            `json:"unique_clicks"`
+	Signups      int64            `json:"signups"`
+	Customers    int64            `json:"customers"`
+	Earned       map[string]int64 `json:"earned"`
 }
 
 // TopPartner is a partner ranked by signups over the range, with its
@@ -34,6 +37,7 @@ type TopPartner struct {
 	Code         string           `json:"code"`
 	Name         string           `json:"name,omitempty"`
 	Clicks       int64            `json:"clicks"`
+	UniqueClicks int64            `json:"unique_clicks"`
 	Signups      int64            `json:"signups"`
 	Customers    int64            `json:"customers"`
 	Earned       map[string]int64 `json:"earned"`
@@ -57,7 +61,7 @@ func (h *Handler) programNumbers(ctx context.Context, req *events.APIGatewayV2HT
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	byDate, byPartner, err := h.Store.ProgramNumbers(ctx, r)
+	byDate, byPartner, err := h.Store.ProgramNumbers(ctx, r, now)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -67,7 +71,7 @@ func (h *Handler) programNumbers(ctx context.Context, req *events.APIGatewayV2HT
 		date := d.Format(activity.DateFormat)
 		n := byDate[date]
 		total.Add(n)
-		days = append(days, ProgramDay{Date: date, Signups: n.Signups, Customers: n.Customers, Earned: moneyOrEmpty(n.Earned)})
+		days = append(days, ProgramDay{Date: date, Clicks: n.Clicks, UniqueClicks: n.Unique, Signups: n.Signups, Customers: n.Customers, Earned: moneyOrEmpty(n.Earned)})
 	}
 	top := numbers.Top(byPartner, TopPartners)
 	ids := make([]string, len(top))
@@ -80,26 +84,19 @@ func (h *Handler) programNumbers(ctx context.Context, req *events.APIGatewayV2HT
 	}
 	out := make([]TopPartner, 0, len(top))
 	for _, t := range top {
-		// Clicks of the ranked few, from their own daily counters.
-		byDay, err := h.Store.Activity(ctx, t.Name)
-		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		var clicks int64
-		for _, p := range activity.Series(r, byDay, now) {
-			clicks += p.Clicks
-		}
 		p := profiles[t.Name]
-		out = append(out, TopPartner{PartnerID: t.Name, Code: p.Code, Name: p.Name, Clicks: clicks, Signups: t.Signups,
-			Customers: t.Customers, Earned: moneyOrEmpty(t.Earned), SignupRate: numbers.Rate(t.Signups, clicks), CustomerRate: t.CustomerRate()})
+		out = append(out, TopPartner{PartnerID: t.Name, Code: p.Code, Name: p.Name, Clicks: t.Clicks, UniqueClicks: t.Unique, Signups: t.Signups,
+			Customers: t.Customers, Earned: moneyOrEmpty(t.Earned), SignupRate: numbers.Rate(t.Signups, t.Clicks), CustomerRate: t.CustomerRate()})
 	}
 	return httpapi.JSON(http.StatusOK, struct {
-		From        string           `json:"from"`
-		To          string           `json:"to"`
-		Signups     int64            `json:"signups"`
-		Customers   int64            `json:"customers"`
-		Earned      map[string]int64 `json:"earned"`
-		Days        []ProgramDay     `json:"days"`
-		TopPartners []TopPartner     `json:"top_partners"`
-	}{r.From.Format(activity.DateFormat), r.To.Format(activity.DateFormat), total.Signups, total.Customers, moneyOrEmpty(total.Earned), days, out}), nil
+		From         string           `json:"from"`
+		To           string           `json:"to"`
+		Clicks       int64            `json:"clicks"`
+		UniqueClicks int64            `json:"unique_clicks"`
+		Signups      int64            `json:"signups"`
+		Customers    int64            `json:"customers"`
+		Earned       map[string]int64 `json:"earned"`
+		Days         []ProgramDay     `json:"days"`
+		TopPartners  []TopPartner     `json:"top_partners"`
+	}{r.From.Format(activity.DateFormat), r.To.Format(activity.DateFormat), total.Clicks, total.Unique, total.Signups, total.Customers, moneyOrEmpty(total.Earned), days, out}), nil
 }

@@ -991,16 +991,16 @@ class PartnerkitCenter extends HTMLElement {
       h('p', { class: 'muted' }, `The whole program over the last 30 days, ${day(res.from)} to ${day(res.to)}.`));
     const item = (label, value) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
     section.append(h('dl', { class: 'stats' },
+      item('Clicks', count(res.clicks)), item('Unique clicks', count(res.unique_clicks)),
       item('Signups', count(res.signups)), item('New paying customers', count(res.customers)), item('Earned by partners', moneyList(res.earned))));
-    const days = res.days.map((d) => ({ date: d.date, clicks: d.customers, signups: d.signups }));
-    if (res.signups === 0 && res.customers === 0) section.append(h('div', { class: 'chart-empty' }, empty('No signups in the last 30 days.')));
+    if (res.clicks === 0 && res.signups === 0 && res.customers === 0) section.append(h('div', { class: 'chart-empty' }, empty('No clicks or signups in the last 30 days.')));
     else {
       section.append(
-        h('ul', { class: 'legend' }, h('li', { class: 'lg-clicks' }, `New paying customers: ${count(res.customers)}`), h('li', { class: 'lg-signups' }, `Signups: ${count(res.signups)}`)),
-        chart(days, `Daily signups and new paying customers over the last 30 days: ${counted(res.signups, 'signup', 'signups')} and ${counted(res.customers, 'paying customer', 'paying customers')} in all.`),
+        h('ul', { class: 'legend' }, h('li', { class: 'lg-clicks' }, `Clicks: ${count(res.clicks)}`), h('li', { class: 'lg-signups' }, `Signups: ${count(res.signups)}`)),
+        chart(res.days, `Daily clicks and signups over the last 30 days: ${counted(res.clicks, 'click', 'clicks')} and ${counted(res.signups, 'signup', 'signups')} in all.`),
         h('details', {}, h('summary', {}, 'Show the numbers by day'),
-          table('Program numbers by day', ['Day', 'Signups', 'New paying customers', 'Earned'],
-            res.days.map((d) => [day(d.date), count(d.signups), count(d.customers), moneyList(d.earned)]), { numeric: [1, 2] })));
+          table('Program numbers by day', ['Day', 'Clicks', 'Unique clicks', 'Signups', 'New paying customers', 'Earned'],
+            res.days.map((d) => [day(d.date), count(d.clicks), count(d.unique_clicks), count(d.signups), count(d.customers), moneyList(d.earned)]), { numeric: [1, 2, 3, 4] })));
     }
     const top = h('section', { class: 'card', 'aria-labelledby': 'top-title' }, h('h2', { id: 'top-title' }, 'Top partners'));
     if (res.top_partners.length === 0) top.append(empty('No partner brought a signup in the last 30 days.'));
@@ -1011,7 +1011,6 @@ class PartnerkitCenter extends HTMLElement {
           h('button', { type: 'button', class: 'linklike', 'aria-label': `Open partner ${t.code}`, onclick: () => this.#go({ name: 'partner', id: t.partner_id }) }, t.code),
           count(t.clicks), count(t.signups), pct(t.signup_rate), count(t.customers), moneyList(t.earned)]), { numeric: [1, 2, 3, 4] }));
     }
-    top.append(h('p', { class: 'muted small' }, 'Clicks are counted per partner; the program’s total clicks are in the redirect’s Clicks metric.'));
     return [section, top];
   }
 }

@@ -28,6 +28,7 @@ type Counter struct {
 	estimate float64 // write units estimated from the requests
 	read     float64 // read units reported
 	write    float64 // write units reported
+	index    float64 // of which written to indexes
 }
 
 var _ dynamo.API = (*Counter)(nil)
@@ -60,6 +61,15 @@ func (c *Counter) consumed(write bool, ccs ...types.ConsumedCapacity) {
 		}
 		c.read += r
 		c.write += w
+		if write {
+			for _, ic := range cc.GlobalSecondaryIndexes {
+				iw := val(ic.WriteCapacityUnits)
+				if iw == 0 {
+					iw = val(ic.CapacityUnits)
+				}
+				c.index += iw
+			}
+		}
 	}
 }
 
@@ -85,7 +95,7 @@ func (c *Counter) Take() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ops := c.ops
-	c.ops, c.estimate, c.read, c.write, c.reported = map[string]int{}, 0, 0, 0, false
+	c.ops, c.estimate, c.read, c.write, c.index, c.reported = map[string]int{}, 0, 0, 0, 0, false
 	return ops
 }
 
@@ -102,6 +112,15 @@ func (c *Counter) Writes() (calls int, units float64) {
 		return calls, c.write
 	}
 	return calls, c.estimate
+}
+
+// IndexWrites returns the write units the server reported for indexes,
+// which Writes includes: an index write is billed like a table write but
+// made by DynamoDB after the request, not by it.
+func (c *Counter) IndexWrites() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.index
 }
 
 // Reads returns the read requests and the read units the server reported
@@ -200,6 +219,9 @@ func (c *Counter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 		}
 		floor := float64(2 * len(in.TransactItems))
 		c.consumed(true, types.ConsumedCapacity{CapacityUnits: &floor})
+		for _, cc := range out.ConsumedCapacity {
+			c.consumed(true, types.ConsumedCapacity{CapacityUnits: ptr(0), GlobalSecondaryIndexes: cc.GlobalSecondaryIndexes})
+		}
 		if sum > floor {
 			c.consumed(true, types.ConsumedCapacity{CapacityUnits: ptr(sum - floor)})
 		}
