@@ -60,7 +60,7 @@ func (h *Handler) putProgram(ctx context.Context, req *events.APIGatewayV2HTTPRe
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if s.Version != cur.Version {
-		return events.APIGatewayV2HTTPResponse{}, stale(cur.Version)
+		return events.APIGatewayV2HTTPResponse{}, stale(s.Version)
 	}
 	s.Version++
 	s.UpdatedBy, s.UpdatedAt = caller.Subject, h.Now().UTC().Truncate(1e6)
