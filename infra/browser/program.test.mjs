@@ -154,6 +154,11 @@ test('an admin edits the rates, previews them on last month and saves a new vers
     assert.deepEqual(v2.default, { bps: 3000, duration: { kind: 'every_payment' } });
     assert.deepEqual(v2.plans, { pro: { bps: 4000, duration: { kind: 'first_payments', count: 12 } } });
     assert.deepEqual(v2.bounty, { USD: 5000 });
+    // The history lists both versions, newest first.
+    const history = page.getByRole('region', { name: 'Versions of the program settings, newest first' });
+    const versions = await history.getByRole('row').allInnerTexts();
+    assert.match(versions[1], /^Version 2\s+program-admin\s+.+\s+30%, every payment\s+pro: 40%, first 12 payments$/, versions.join('\n'));
+    assert.match(versions[2], /^Version 1\s+Configuration\s+—\s+25%, every payment\s+—$/, versions.join('\n'));
     // The form shows what was saved.
     assert.equal(await page.getByRole('group', { name: 'Default commission' }).getByLabel('Rate (%)').inputValue(), '30');
     assert.equal(await page.getByRole('group', { name: 'Bounty' }).getByLabel('Amount').inputValue(), '50.00');

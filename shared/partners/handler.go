@@ -114,6 +114,8 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.putProgram(ctx, req, caller)
 	case "POST /program/preview":
 		return h.previewProgram(ctx, req, caller)
+	case "GET /program/versions":
+		return h.programVersions(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }

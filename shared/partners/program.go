@@ -19,6 +19,7 @@ type ProgramStore interface {
 	Program(ctx context.Context) (program.Settings, bool, error)
 	SaveProgram(ctx context.Context, s program.Settings) error
 	EarningPayments(ctx context.Context, period ledger.Period, limit int) ([]program.Recorded, bool, error)
+	ProgramVersions(ctx context.Context, pg dynamo.Page) ([]program.Settings, string, error)
 }
 
 var _ ProgramStore = (*dynamo.Store)(nil)
@@ -169,4 +170,31 @@ func (h *Handler) previewProgram(ctx context.Context, req *events.APIGatewayV2HT
 		out.Approximations = append(out.Approximations, fmt.Sprintf("Only the first %d payments of the month were compared: the totals are of those.", limit))
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// versionsAnswer is GET /program/versions's answer.
+type versionsAnswer struct {
+	Versions   []program.Settings `json:"versions"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+}
+
+// programVersions lists every version of the settings, newest first, page
+// by page; the last page ends with version 1, the configuration's.
+func (h *Handler) programVersions(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read the program's settings.")
+	}
+	pg, err := pageOf(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	versions, next, err := h.Program.ProgramVersions(ctx, pg)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, listError(err)
+	}
+	// Version 1 is never stored: it closes the last page.
+	if next == "" {
+		versions = append(versions, h.Defaults)
+	}
+	return httpapi.JSON(http.StatusOK, versionsAnswer{Versions: versions, NextCursor: next}), nil
 }

@@ -1032,7 +1032,25 @@ class PartnerkitCenter extends HTMLElement {
         ? 'Version 1: the defaults from the deployment’s configuration. Nobody has changed them yet.'
         : ['Version ', h('strong', {}, String(s.version)), `, saved by ${s.updated_by || 'an admin'} on ${dateTime(s.updated_at)}.`]),
       h('p', { class: 'muted' }, 'A change applies to payments recorded after it is saved. Lines already written keep the version that made them.'));
-    return [head, this.#settingsForm(s)];
+    const history = await this.#api('GET', '/program/versions?limit=20').catch((err) => err);
+    return [head, this.#settingsForm(s), this.#historySection(history)];
+  }
+
+  #historySection(res) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Version history'));
+    if (res instanceof Error) {
+      section.append(h('p', { class: 'error' }, `The history could not be loaded: ${res.message}`));
+      return section;
+    }
+    const rule = (r) => `${percentText(r.bps)}%, ${r.duration.kind === 'every_payment' ? 'every payment'
+      : r.duration.kind === 'first_payments' ? `first ${counted(r.duration.count, 'payment', 'payments')}` : `${counted(r.duration.count, 'month', 'months')} after signup`}`;
+    const rows = (list) => list.map((v) => [`Version ${v.version}`, v.updated_by === 'environment' ? 'Configuration' : v.updated_by,
+      v.version === 1 && v.updated_by === 'environment' ? '—' : dateTime(v.updated_at), rule(v.default),
+      Object.keys(v.plans || {}).sort().map((k) => `${k}: ${rule(v.plans[k])}`).join('; ') || '—']);
+    const t = table('Versions of the program settings, newest first', ['Version', 'Saved by', 'Saved on', 'Default rule', 'Plan rules'], rows(res.versions));
+    section.append(t);
+    this.#moreButton(section, t, res.next_cursor, (c) => `/program/versions?limit=20&cursor=${encodeURIComponent(c)}`, (j) => rows(j.versions), 'versions');
+    return section;
   }
 
   #settingsForm(s) {
