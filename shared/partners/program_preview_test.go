@@ -1,10 +1,12 @@
 package partners
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,4 +163,60 @@ func TestProgramPreviewRefusals(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestProgramPreviewReadsBounded: a dry run reads the month's earning
+// payments and their customers, never the program's other months. Read
+// units are counted on DynamoDB Local (which reports consumed capacity)
+// with 40 payments last month, then again after 400 more payments in the
+// months around it.
+func TestProgramPreviewReadsBounded(t *testing.T) {
+	b := dynamotest.DynamoDBLocal(t)
+	st := dynamo.New(b.Client, b.Table)
+	jane := enroll(t, previewHandler(st, 0), "jane", "jane@example.com", "jane")
+	last := ledger.PeriodOf(testNow).Prev()
+	bill := billingtest.New(t, st, testNow, 2500, 0)
+	pay := func(n int, prefix string, at func(i int) time.Time) {
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					cus := fmt.Sprintf("cus_%s_%d", prefix, i)
+					billingtest.Attribute(t, st, cus, jane, last.Prev().Prev().Start())
+					bill.Pay(t, "pay_"+cus, cus, 9900, "USD", at(i))
+				}
+			}()
+		}
+		for i := range n {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+	}
+	pay(40, "last", func(i int) time.Time { return last.Start().Add(time.Duration(i) * time.Hour) })
+
+	counter := dynamotest.NewCounter(b.Client)
+	h := previewHandler(dynamo.New(counter, b.Table), 0)
+	measure := func() (int, float64) {
+		t.Helper()
+		counter.Take()
+		var got previewResult
+		if r := call(t, h, request{route: "POST /program/preview", sub: "ops", admin: true,
+			body: `{"default":{"bps":3000,"duration":{"kind":"every_payment"}}}`}, &got); r.StatusCode != 200 || got.Payments != 40 {
+			t.Fatalf("preview: %d %s", r.StatusCode, r.Body)
+		}
+		return counter.Reads()
+	}
+	calls, units := measure()
+	pay(200, "before", func(i int) time.Time { return last.Prev().Start().Add(time.Duration(i) * time.Hour) })
+	pay(200, "now", func(i int) time.Time { return testNow.Add(-time.Duration(i) * time.Minute) })
+	calls2, units2 := measure()
+	t.Logf("POST /program/preview: %d requests, %.1f read units for 40 payments; %d requests, %.1f read units with 400 more in other months",
+		calls, units, calls2, units2)
+	if calls2 != calls || units2 != units {
+		t.Errorf("reads grew with other months: %d/%.1f, then %d/%.1f", calls, units, calls2, units2)
+	}
 }

@@ -93,9 +93,20 @@ const (
 // customer's earlier payments in rs count towards its cap and its payment
 // numbers.
 func (s Settings) Preview(rs []Recorded) Comparison {
-	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b Recorded) int {
-		return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), a.PaidAt.Compare(b.PaidAt), cmp.Compare(a.PaymentID, b.PaymentID))
+	// Sort positions, not the (large) records themselves.
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &rs[i], &rs[j]
+		if c := cmp.Compare(a.CustomerID, b.CustomerID); c != 0 {
+			return c
+		}
+		if c := a.PaidAt.Compare(b.PaidAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.PaymentID, b.PaymentID)
 	})
 	currencies := map[string]*Totals{}
 	partners := map[[2]string]*Totals{}
@@ -110,7 +121,8 @@ func (s Settings) Preview(rs []Recorded) Comparison {
 	var customer string
 	var position int
 	var earned map[string]int64
-	for _, r := range rs {
+	for _, i := range order {
+		r := &rs[i]
 		if r.CustomerID != customer {
 			customer, position, earned = r.CustomerID, 0, map[string]int64{}
 		}

@@ -1,6 +1,7 @@
 package program
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -52,5 +53,24 @@ func TestPreview(t *testing.T) {
 	}
 	if !slices.Contains(got.Approximations, NoteNumbers) || !slices.Contains(got.Approximations, NoteSecondTier) {
 		t.Errorf("approximations = %q", got.Approximations)
+	}
+}
+
+// BenchmarkPreview prices a dry run's in-process work at its cap: 5,000
+// payments of 1,000 customers under per-plan rules, a bounty and a cap.
+func BenchmarkPreview(b *testing.B) {
+	s := settings()
+	s.SecondTier = &SecondTier{BPS: 1000}
+	paid := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	plans := []string{"", "pro", "team", "gold"}
+	rs := make([]Recorded, 5000)
+	for i := range rs {
+		rs[i] = Recorded{PaymentID: fmt.Sprintf("pay_%d", i), PartnerID: fmt.Sprintf("pt_%d", i%97), CustomerID: fmt.Sprintf("cus_%d", i%1000),
+			Plan: plans[i%4], Currency: []string{"USD", "EUR"}[i%2], Amount: 9900, PaidAt: paid.Add(time.Duration(i) * time.Minute),
+			SignedUp: paid.AddDate(0, -i%14, 0), Commission: 2475, Upline: fmt.Sprintf("pt_%d", i%13)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Preview(rs)
 	}
 }
