@@ -274,3 +274,53 @@ test('the Program tab works with the keyboard alone, and a partner never sees it
     assert.equal(res.status, 403, `${method} ${p}: ${res.text}`);
   }
 });
+
+test('amounts follow each currency’s minor unit, rates keep two decimals, and the second tier turns on and off', async () => {
+  const { context, page, errors } = await openProgram(admin);
+  try {
+    const before = await program();
+    await page.getByRole('group', { name: 'Default commission' }).getByLabel('Rate (%)').fill('12.5');
+    const bounty = page.getByRole('group', { name: 'Bounty' });
+    await bounty.getByRole('button', { name: 'Add a bounty' }).click();
+    await bounty.getByLabel('Currency').last().fill('JPY');
+    await bounty.getByLabel('Amount').last().fill('500.5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await bounty.getByText('JPY amounts have no decimals.').waitFor();
+    await bounty.getByLabel('Amount').last().fill('500');
+
+    const cap = page.getByRole('group', { name: 'Cap' });
+    await cap.getByRole('button', { name: 'Add a cap' }).click();
+    await cap.getByLabel('Currency').fill('KWD');
+    await cap.getByLabel('Amount').fill('1.25');
+    const tier = page.getByRole('group', { name: 'Second tier' });
+    assert.equal(await tier.getByLabel('Override rate (%)').isVisible(), false, 'the rate shows while the second tier is off');
+    await tier.getByLabel('Pay a second tier').check();
+    await tier.getByLabel('Override rate (%)').fill('10');
+    const payouts = page.getByRole('group', { name: 'Payout minimum', exact: true });
+    await payouts.getByRole('button', { name: 'Add a payout minimum' }).click();
+    await payouts.getByLabel('Currency').fill('eur');
+    await payouts.getByLabel('Amount').fill('20');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(new RegExp(`^Version ${before.version + 1}, saved by program-admin`)).waitFor();
+
+    const saved = await program();
+    assert.equal(saved.default.bps, 1250);
+    assert.equal(saved.bounty.JPY, 500);
+    assert.equal(saved.cap.KWD, 1250);
+    assert.deepEqual(saved.second_tier, { bps: 1000 });
+    assert.equal(saved.min_payout.EUR, 2000);
+    // Shown back as they were meant.
+    assert.equal(await page.getByRole('group', { name: 'Default commission' }).getByLabel('Rate (%)').inputValue(), '12.5');
+    assert.equal(await page.getByRole('group', { name: 'Cap' }).getByLabel('Amount').inputValue(), '1.250');
+    assert.equal(await page.getByRole('group', { name: 'Payout minimum', exact: true }).getByLabel('Amount').inputValue(), '20.00');
+
+    // The second tier off again: the saved document has none.
+    await page.getByRole('group', { name: 'Second tier' }).getByLabel('Pay a second tier').uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(new RegExp(`^Version ${before.version + 2}, saved by`)).waitFor();
+    assert.equal((await program()).second_tier, undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
