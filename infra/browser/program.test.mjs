@@ -232,8 +232,19 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     await expectAccessible(page, 'program field error');
     await shoot(page, 'admin-program-error');
 
-    // Removing the row clears the way; nothing was saved meanwhile.
+    // A malformed plan key: the message sits under that row's key.
+    await plans.getByLabel('Months').last().fill('12');
+    await plans.getByRole('button', { name: 'Add a plan rule' }).click();
+    await plans.getByLabel('Plan', { exact: true }).last().fill('Pro Plan');
+    await plans.getByLabel('Rate (%)').last().fill('10');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await plans.getByText(/^plans\.pro plan: a plan key is 1 to 64 lower-case letters/).waitFor();
+    assert.equal(await plans.getByLabel('Plan', { exact: true }).last().getAttribute('aria-invalid'), 'true');
+
+    // Removing the rows clears the way; nothing was saved meanwhile.
+    await plans.getByRole('button', { name: 'Remove plan Pro Plan' }).click();
     await plans.getByRole('button', { name: 'Remove plan team' }).click();
+    assert.equal(await plans.getByRole('listitem').count(), before.plans ? Object.keys(before.plans).length : 0);
     assert.equal((await program()).version, before.version);
     assert.deepEqual(errors, []);
   } finally {

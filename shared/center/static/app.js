@@ -1149,7 +1149,7 @@ class PartnerkitCenter extends HTMLElement {
             doc.plans[k] = { bps: bpsOf(r, fail), duration: durationOf(d, fail) };
           },
         };
-        key.input.addEventListener('change', () => row.onrename?.());
+        key.input.addEventListener('input', () => row.onrename?.());
         return row;
       }, Object.entries(s.plans || {}).sort(([a], [b]) => a.localeCompare(b)));
 
