@@ -218,6 +218,11 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     assert.match(await rate.evaluate((el) => el.getAttribute('aria-describedby')), /-err$/);
     assert.equal(await rate.evaluate((el) => el.getRootNode().activeElement === el), true, 'focus is not on the refused field');
     await page.getByRole('alert').filter({ hasText: 'Not saved: default.bps' }).waitFor();
+    // The preview refuses it the same way.
+    await page.getByRole('button', { name: 'Preview on last month' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not previewed: default.bps' }).waitFor();
+    await fieldError.waitFor();
+    assert.equal(await page.getByRole('region', { name: /^Preview by currency/ }).count(), 0);
 
     // A plan's count, named by the server as plans.<key>.duration.count.
     await rate.fill('25');
