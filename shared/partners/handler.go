@@ -47,6 +47,8 @@ type Handler struct {
 	// the configuration.
 	Program  ProgramStore
 	Defaults program.Settings
+	// PreviewLimit bounds the payments a dry run reads (0: PreviewLimit).
+	PreviewLimit int
 	// BaseURL is PUBLIC_BASE_URL; links are BaseURL/r/{code}.
 	BaseURL string
 	// Redirects checks a promo link's target as the redirect will follow it.
@@ -110,6 +112,10 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.getProgram(ctx, caller)
 	case "PUT /program":
 		return h.putProgram(ctx, req, caller)
+	case "POST /program/preview":
+		return h.previewProgram(ctx, req, caller)
+	case "GET /program/versions":
+		return h.programVersions(ctx, req, caller)
 	}
 	return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeNotFound, "No such route.")
 }

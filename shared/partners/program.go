@@ -3,12 +3,14 @@ package partners
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/ledger"
 	"partnerkit/shared/program"
 )
 
@@ -16,6 +18,8 @@ import (
 type ProgramStore interface {
 	Program(ctx context.Context) (program.Settings, bool, error)
 	SaveProgram(ctx context.Context, s program.Settings) error
+	EarningPayments(ctx context.Context, period ledger.Period, limit int) ([]program.Recorded, bool, error)
+	ProgramVersions(ctx context.Context, pg dynamo.Page) ([]program.Settings, string, error)
 }
 
 var _ ProgramStore = (*dynamo.Store)(nil)
@@ -57,7 +61,7 @@ func (h *Handler) putProgram(ctx context.Context, req *events.APIGatewayV2HTTPRe
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if s.Version != cur.Version {
-		return events.APIGatewayV2HTTPResponse{}, stale(cur.Version)
+		return events.APIGatewayV2HTTPResponse{}, stale(s.Version)
 	}
 	s.Version++
 	s.UpdatedBy, s.UpdatedAt = caller.Subject, h.Now().UTC().Truncate(1e6)
@@ -84,4 +88,113 @@ func decodeSettings(req *events.APIGatewayV2HTTPRequest) (program.Settings, erro
 	}
 	s.Normalize()
 	return s, s.Validate()
+}
+
+// PreviewLimit is how many payments a dry run reads at most.
+const PreviewLimit = 5000
+
+// previewAnswer is POST /program/preview's answer.
+type previewAnswer struct {
+	Period         string                   `json:"period"`
+	CurrentVersion int                      `json:"current_version"`
+	Payments       int                      `json:"payments"`
+	Limit          int                      `json:"limit"`
+	Truncated      bool                     `json:"truncated"`
+	Currencies     []program.CurrencyTotals `json:"currencies"`
+	Partners       []previewPartner         `json:"partners"`
+	Approximations []string                 `json:"approximations"`
+}
+
+type previewPartner struct {
+	program.PartnerTotals
+	Code string `json:"code,omitempty"`
+}
+
+// previewProgram is a dry run: what a proposed settings document would
+// have paid on a month's payments (by default last month's) against what
+// they recorded, per currency and for the partners it changes most. It
+// writes nothing; the document is checked as PUT checks it, its version
+// ignored.
+func (h *Handler) previewProgram(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may preview the program's settings.")
+	}
+	var s program.Settings
+	if err := httpapi.DecodeBody(req, &s); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	this := ledger.PeriodOf(h.Now())
+	period := this.Prev()
+	if q := req.QueryStringParameters["period"]; q != "" {
+		p, err := ledger.ParsePeriod(q)
+		if err != nil || this.Before(p) {
+			return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "period: a month as YYYY-MM, not after this one.")
+		}
+		period = p
+	}
+	cur, err := h.current(ctx)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	limit := h.PreviewLimit
+	if limit <= 0 {
+		limit = PreviewLimit
+	}
+	recorded, truncated, err := h.Program.EarningPayments(ctx, period, limit)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	s.Version = cur.Version + 1
+	res := s.Preview(recorded)
+	out := previewAnswer{Period: period.String(), CurrentVersion: cur.Version, Payments: len(recorded), Limit: limit, Truncated: truncated,
+		Currencies: res.Currencies, Partners: make([]previewPartner, 0, len(res.Partners)), Approximations: res.Approximations}
+	if out.Currencies == nil {
+		out.Currencies = []program.CurrencyTotals{}
+	}
+	ids := make([]string, 0, len(res.Partners))
+	for _, p := range res.Partners {
+		ids = append(ids, p.PartnerID)
+	}
+	profiles, err := h.Store.Partners(ctx, ids)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	for _, p := range res.Partners {
+		out.Partners = append(out.Partners, previewPartner{PartnerTotals: p, Code: profiles[p.PartnerID].Code})
+	}
+	if truncated {
+		out.Approximations = append(out.Approximations, fmt.Sprintf("Only the first %d payments of the month were compared: the totals are of those.", limit))
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// versionsAnswer is GET /program/versions's answer.
+type versionsAnswer struct {
+	Versions   []program.Settings `json:"versions"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+}
+
+// programVersions lists every version of the settings, newest first, page
+// by page; the last page ends with version 1, the configuration's.
+func (h *Handler) programVersions(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller httpapi.Caller) (events.APIGatewayV2HTTPResponse, error) {
+	if !caller.Admin {
+		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may read the program's settings.")
+	}
+	pg, err := pageOf(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	versions, next, err := h.Program.ProgramVersions(ctx, pg)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, listError(err)
+	}
+	// Version 1 is never stored: it closes the last page.
+	if next == "" {
+		versions = append(versions, h.Defaults)
+	}
+	return httpapi.JSON(http.StatusOK, versionsAnswer{Versions: versions, NextCursor: next}), nil
 }

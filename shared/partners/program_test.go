@@ -91,7 +91,8 @@ func TestProgramSettings(t *testing.T) {
 		if status, body := put(strings.Replace(valid, `"version":1`, `"version":2`, 1), true); status != 200 {
 			t.Fatalf("save over 2: %d %s", status, body)
 		}
-		if status, body := put(strings.Replace(valid, `"version":1`, `"version":2`, 1), true); status != 409 || !strings.Contains(body, `"code":"conflict"`) {
+		if status, body := put(strings.Replace(valid, `"version":1`, `"version":2`, 1), true); status != 409 || !strings.Contains(body, `"code":"conflict"`) ||
+			!strings.Contains(body, "since version 2 was read") {
 			t.Errorf("stale save: %d %s", status, body)
 		}
 		if got := get(); got.Version != 3 {

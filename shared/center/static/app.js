@@ -294,6 +294,7 @@ class PartnerkitCenter extends HTMLElement {
       ['payouts', 'Payouts', { name: 'payouts' }],
       ['attribution', 'Attribution', { name: 'attribution' }],
       ['numbers', 'Numbers', { name: 'numbers' }],
+      ['settings', 'Program', { name: 'settings' }],
     ];
     const current = this.#route.name === 'partner' && this.#route.id !== 'me' ? 'partners' : this.#route.name;
     this.#nav.replaceChildren(h('ul', {}, items.map(([name, label, route]) => h('li', {},
@@ -316,6 +317,7 @@ class PartnerkitCenter extends HTMLElement {
       case 'payouts': this.#show(this.#loading('Payouts')); this.#guard(() => this.#payoutsView(r)); break;
       case 'attribution': this.#guard(() => this.#attributionView(r)); break;
       case 'numbers': this.#show(this.#loading('Program numbers')); this.#guard(() => this.#programView(r)); break;
+      case 'settings': this.#show(this.#loading('Program settings')); this.#guard(() => this.#settingsView()); break;
       default: this.#show(this.#loading('Loading your Partner Center')); this.#guard(() => this.#partnerView(r.id));
     }
   }
@@ -1013,6 +1015,380 @@ class PartnerkitCenter extends HTMLElement {
     }
     return [section, top];
   }
+
+  // ------------------------------------------------------------ program settings
+
+  // #settingsView shows the settings in force and a form to change every
+  // one of them. Rates are edited as percentages and sent in basis
+  // points; amounts in the currency's major unit and sent in minor units.
+  // A save names the version it edited: a 409 means another admin saved
+  // first, a 400 names the field at fault, shown next to it.
+  async #settingsView() {
+    const s = await this.#api('GET', '/program');
+    const head = h('section', { class: 'card', 'aria-labelledby': 'settings-title' },
+      h('h1', { id: 'settings-title', tabindex: -1 }, 'Program settings'),
+      h('p', {}, s.version === 1 && s.updated_by === 'environment'
+        ? 'Version 1: the defaults from the deployment’s configuration. Nobody has changed them yet.'
+        : ['Version ', h('strong', {}, String(s.version)), `, saved by ${s.updated_by || 'an admin'} on ${dateTime(s.updated_at)}.`]),
+      h('p', { class: 'muted' }, 'A change applies to payments recorded after it is saved. Lines already written keep the version that made them.'));
+    const history = await this.#api('GET', '/program/versions?limit=20').catch((err) => err);
+    return [head, this.#settingsForm(s), this.#historySection(history)];
+  }
+
+  #historySection(res) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Version history'));
+    if (res instanceof Error) {
+      section.append(h('p', { class: 'error' }, `The history could not be loaded: ${res.message}`));
+      return section;
+    }
+    const rule = (r) => `${percentText(r.bps)}%, ${r.duration.kind === 'every_payment' ? 'every payment'
+      : r.duration.kind === 'first_payments' ? `first ${counted(r.duration.count, 'payment', 'payments')}` : `${counted(r.duration.count, 'month', 'months')} after signup`}`;
+    const rows = (list) => list.map((v) => [`Version ${v.version}`, v.updated_by === 'environment' ? 'Configuration' : v.updated_by,
+      v.version === 1 && v.updated_by === 'environment' ? '—' : dateTime(v.updated_at), rule(v.default),
+      Object.keys(v.plans || {}).sort().map((k) => `${k}: ${rule(v.plans[k])}`).join('; ') || '—']);
+    const t = table('Versions of the program settings, newest first', ['Version', 'Saved by', 'Saved on', 'Default rule', 'Plan rules'], rows(res.versions));
+    section.append(t);
+    this.#moreButton(section, t, res.next_cursor, (c) => `/program/versions?limit=20&cursor=${encodeURIComponent(c)}`, (j) => rows(j.versions), 'versions');
+    return section;
+  }
+
+  #settingsForm(s) {
+    let seq = 0;
+    const uid = (name) => `set-${name}-${++seq}`;
+    const fields = new Map(); // "default.bps" → { input, error }, filled as the document is built
+    const formError = h('div', { class: 'formerror', role: 'alert', hidden: true });
+
+    // field is a labelled input with an optional hint and its own error line.
+    const field = (label, attrs, hint, cls) => {
+      const id = attrs.id || uid('f');
+      const error = h('p', { id: `${id}-err`, class: 'error fielderror', hidden: true });
+      const input = attrs.tag === 'select'
+        ? h('select', { id, name: attrs.name }, attrs.options)
+        : h('input', { autocomplete: 'off', spellcheck: 'false', ...attrs, id, tag: null, options: null });
+      input.setAttribute('aria-describedby', [hint ? `${id}-hint` : null, `${id}-err`].filter(Boolean).join(' '));
+      const wrap = h('div', { class: `field ${cls || ''}`.trim() },
+        h('label', { for: id }, label), hint ? h('p', { id: `${id}-hint`, class: 'hint' }, hint) : null, input, error);
+      return { wrap, input, error };
+    };
+    const rate = (label, bps, hint, name, id) => field(label, { id, name, value: bps === undefined ? '' : percentText(bps), inputmode: 'decimal', class: 'short' }, hint, 'narrow');
+
+    // A rule's duration: the kind, and its count when it has one.
+    const duration = (d, name) => {
+      const kind = field('Duration', {
+        tag: 'select', name: `${name}-kind`,
+        options: [h('option', { value: 'every_payment' }, 'Every payment'),
+          h('option', { value: 'first_payments' }, 'The first N payments'),
+          h('option', { value: 'months' }, 'N months after signup')],
+      }, null, 'wide');
+      kind.input.value = d?.kind || 'every_payment';
+      const count = field('N', { name: `${name}-count`, value: d?.count || '', inputmode: 'numeric', class: 'short' }, null, 'narrow');
+      const sync = () => {
+        const k = kind.input.value;
+        count.wrap.hidden = k === 'every_payment';
+        count.wrap.querySelector('label').textContent = k === 'months' ? 'Months' : 'Payments';
+      };
+      kind.input.addEventListener('change', sync);
+      sync();
+      return { kind, count, nodes: [kind.wrap, count.wrap] };
+    };
+
+    // Default rule.
+    const defRate = rate('Rate (%)', s.default?.bps, null, 'default-rate');
+    const defDur = duration(s.default?.duration, 'default');
+    const defaults = h('fieldset', {}, h('legend', {}, 'Default commission'),
+      h('p', { class: 'hint' }, 'Applies to every payment whose plan has no rule of its own. Rates are a percentage of each payment, such as 25 or 12.5.'),
+      h('div', { class: 'rowfields' }, defRate.wrap, ...defDur.nodes));
+
+    // Rows: per-plan rules, and amounts per currency.
+    const rowList = (legend, hint, addLabel, makeRow, initial) => {
+      const list = h('ul', { class: 'rows', role: 'list' });
+      const rows = [];
+      const add = (value, focus) => {
+        const row = makeRow(value);
+        const li = h('li', { class: 'row' });
+        const remove = h('button', {
+          type: 'button', class: 'secondary small', 'aria-label': `Remove ${row.name()}`,
+          onclick: () => {
+            rows.splice(rows.indexOf(row), 1);
+            li.remove();
+            this.#announce(`${row.name()} removed.`);
+            addButton.focus();
+          },
+        }, 'Remove');
+        // Keep the button's name in step with what the row says.
+        row.onrename = () => remove.setAttribute('aria-label', `Remove ${row.name()}`);
+        li.append(h('div', { class: 'rowfields' }, ...row.nodes, h('div', { class: 'rowremove' }, remove)), row.error);
+        list.append(li);
+        rows.push(row);
+        if (focus) row.first.focus();
+      };
+      const addButton = h('button', { type: 'button', class: 'secondary', onclick: () => add(undefined, true) }, addLabel);
+      for (const v of initial) add(v, false);
+      const set = h('fieldset', {}, h('legend', {}, legend), h('p', { class: 'hint' }, hint), list, addButton);
+      return { set, rows };
+    };
+
+    const plans = rowList('Rates per plan', 'A billing event’s plan (data.plan) earns its own rule; other plans earn the default.', 'Add a plan rule',
+      (v) => {
+        const key = field('Plan', { name: 'plan', value: v?.[0] || '', class: 'short' }, null, 'narrow');
+        const r = rate('Rate (%)', v?.[1].bps, null, 'plan-rate');
+        const d = duration(v?.[1].duration, 'plan');
+        const error = h('p', { class: 'error fielderror', hidden: true });
+        const row = {
+          nodes: [key.wrap, r.wrap, ...d.nodes], first: key.input, error,
+          name: () => (key.input.value.trim() ? `plan ${key.input.value.trim()}` : 'this plan rule'),
+          build: (doc, fail) => {
+            const k = key.input.value.trim().toLowerCase();
+            if (!k) fail(key, 'Enter the plan key, as your billing events name it.');
+            if (doc.plans[k]) fail(key, `The plan ${k} is listed twice.`);
+            fields.set(`plans.${k}`, key);
+            fields.set(`plans.${k}.bps`, r);
+            fields.set(`plans.${k}.duration.kind`, d.kind);
+            fields.set(`plans.${k}.duration.count`, d.count);
+            doc.plans[k] = { bps: bpsOf(r, fail), duration: durationOf(d, fail) };
+          },
+        };
+        key.input.addEventListener('input', () => row.onrename?.());
+        return row;
+      }, Object.entries(s.plans || {}).sort(([a], [b]) => a.localeCompare(b)));
+
+    const amounts = (name, legend, hint, addLabel, map) => rowList(legend, hint, addLabel, (v) => {
+      const cur = field('Currency', { name: `${name}-currency`, value: v?.[0] || '', class: 'short', maxlength: 3, autocapitalize: 'characters' }, null, 'narrow');
+      const amt = field('Amount', { name: `${name}-amount`, value: v ? majorText(v[1], v[0]) : '', inputmode: 'decimal', class: 'short' }, null, 'narrow');
+      const error = h('p', { class: 'error fielderror', hidden: true });
+      const row = {
+        nodes: [cur.wrap, amt.wrap], first: cur.input, error,
+        name: () => `${legend.toLowerCase()} ${cur.input.value.trim().toUpperCase() || 'row'}`,
+        build: (doc, fail) => {
+          const c = cur.input.value.trim().toUpperCase();
+          if (!/^[A-Z]{3}$/.test(c)) fail(cur, 'Enter a three-letter currency code, like USD.');
+          if (c in doc[name]) fail(cur, `${c} is listed twice.`);
+          fields.set(`${name}.${c}`, amt);
+          doc[name][c] = minorOf(amt, c, fail);
+        },
+      };
+      cur.input.addEventListener('change', () => {
+        cur.input.value = cur.input.value.trim().toUpperCase();
+        row.onrename?.();
+      });
+      return row;
+    }, Object.entries(map || {}).sort(([a], [b]) => a.localeCompare(b)));
+
+    const bounty = amounts('bounty', 'Bounty', 'A flat amount added to the commission of a customer’s first payment, per currency.', 'Add a bounty', s.bounty);
+    const cap = amounts('cap', 'Cap', 'The most one customer can earn their partner in all, per currency.', 'Add a cap', s.cap);
+
+    // Second tier.
+    const tierOn = h('input', { type: 'checkbox', id: 'set-tier-on', name: 'second_tier_on', checked: !!s.second_tier, 'aria-controls': 'set-tier-rate' });
+    const tierRate = rate('Override rate (%)', s.second_tier?.bps, 'A percentage of the recruited partner’s commission.', 'second_tier', 'set-tier-rate');
+    tierRate.wrap.classList.replace('narrow', 'wide');
+    const syncTier = () => { tierRate.wrap.hidden = !tierOn.checked; };
+    tierOn.addEventListener('change', syncTier);
+    syncTier();
+    const tier = h('fieldset', {}, h('legend', {}, 'Second tier'),
+      h('p', { class: 'hint' }, 'A partner who recruited another partner earns a share of that partner’s commissions: one level only, never on their own customers.'),
+      h('div', { class: 'check' }, tierOn, h('label', { for: 'set-tier-on' }, 'Pay a second tier')),
+      h('div', { class: 'rowfields' }, tierRate.wrap));
+
+    // Hold and payouts.
+    const hold = field('Hold (days)', { name: 'hold_days', value: String(s.hold_days ?? 0), inputmode: 'numeric', class: 'short' },
+      'A commission becomes payable only once its hold has passed, so refunds inside it net out first. 0 to 365.', 'wide');
+    const minDefault = field('Payout minimum, other currencies (smallest unit)', { name: 'min_payout_default', value: String(s.min_payout_default ?? 0), inputmode: 'numeric', class: 'short' },
+      'In each currency’s smallest unit: 2000 is 20.00 USD, or 2000 JPY.', 'wide');
+    const minimums = amounts('min_payout', 'Payout minimum', 'A statement below its currency’s minimum carries forward to the next month.', 'Add a payout minimum', s.min_payout);
+    const payouts = h('fieldset', {}, h('legend', {}, 'Hold and payouts'),
+      h('div', { class: 'rowfields' }, hold.wrap, minDefault.wrap), minimums.set);
+    minimums.set.classList.add('nested');
+
+    // build turns the form into a settings document, or throws the first
+    // field at fault with its message.
+    const build = () => {
+      fields.clear();
+      const fail = (f, message) => { throw Object.assign(new Error(message), { field: f }); };
+      const doc = { version: s.version, plans: {}, bounty: {}, cap: {}, min_payout: {} };
+      fields.set('default.bps', defRate);
+      fields.set('default.duration.kind', defDur.kind);
+      fields.set('default.duration.count', defDur.count);
+      doc.default = { bps: bpsOf(defRate, fail), duration: durationOf(defDur, fail) };
+      for (const r of plans.rows) r.build(doc, fail);
+      for (const r of bounty.rows) r.build(doc, fail);
+      for (const r of cap.rows) r.build(doc, fail);
+      if (tierOn.checked) {
+        fields.set('second_tier.bps', tierRate);
+        doc.second_tier = { bps: bpsOf(tierRate, fail) };
+      }
+      fields.set('hold_days', hold);
+      doc.hold_days = wholeOf(hold, fail);
+      for (const r of minimums.rows) r.build(doc, fail);
+      fields.set('min_payout_default', minDefault);
+      doc.min_payout_default = wholeOf(minDefault, fail);
+      return doc;
+    };
+
+    const clearErrors = () => {
+      formError.hidden = true;
+      formError.replaceChildren();
+      for (const el of form.querySelectorAll('.fielderror')) { el.hidden = true; el.textContent = ''; }
+      for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    };
+    // showError puts a message next to its field (found by the field the
+    // server names, or its nearest named parent) and in the alert above.
+    const showError = (message, f, fieldName, prefix = 'Not saved: ') => {
+      if (!f && fieldName) {
+        for (let k = fieldName; k && !f; k = k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '') f = fields.get(k);
+      }
+      formError.hidden = false;
+      formError.replaceChildren(h('p', {}, `${prefix}${message}`));
+      if (f) {
+        f.error.hidden = false;
+        f.error.textContent = message;
+        f.input.setAttribute('aria-invalid', 'true');
+        f.input.focus();
+      } else {
+        formError.focus();
+      }
+    };
+
+    const save = h('button', { type: 'submit' }, 'Save settings');
+    const previewButton = h('button', { type: 'button', class: 'secondary', onclick: () => this.#runPreview(build, clearErrors, showError, previewButton, previewOut) }, 'Preview on last month');
+    const previewOut = h('div', { class: 'preview', 'aria-live': 'polite' });
+    const form = h('form', {
+      class: 'settings', novalidate: true, 'aria-labelledby': 'settings-form-title',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearErrors();
+        let doc;
+        try {
+          doc = build();
+        } catch (err) {
+          showError(err.message, err.field);
+          return;
+        }
+        save.disabled = true;
+        save.textContent = 'Saving…';
+        try {
+          const saved = await this.#api('PUT', '/program', { body: doc });
+          this.#announce(`Settings saved as version ${saved.version}.`);
+          this.#render();
+        } catch (err) {
+          save.disabled = false;
+          save.textContent = 'Save settings';
+          if (err.status === 409) {
+            formError.hidden = false;
+            formError.replaceChildren(
+              h('p', {}, h('strong', {}, 'Someone else changed the settings while you were editing them. '), 'Your changes are not saved. Reload to see the new version, then make your change again.'),
+              h('p', { class: 'muted small' }, err.message),
+              h('button', { type: 'button', class: 'secondary', onclick: () => this.#render() }, 'Reload the settings'));
+            formError.querySelector('button').focus();
+            return;
+          }
+          showError(err.message, null, err.status === 400 ? fieldOf(err.message) : '');
+        }
+      },
+    },
+    h('h2', { id: 'settings-form-title' }, 'Change the settings'),
+    formError, defaults, plans.set, bounty.set, cap.set, tier, payouts,
+    h('div', { class: 'toolbar' }, save, previewButton));
+    formError.tabIndex = -1;
+    return h('section', { class: 'card' }, form, previewOut);
+  }
+
+  // #runPreview sends the form's document to POST /program/preview and
+  // shows what it would have paid on last month's payments.
+  async #runPreview(build, clearErrors, showError, button, out) {
+    clearErrors();
+    let doc;
+    try {
+      doc = build();
+    } catch (err) {
+      showError(err.message, err.field, '', 'Not previewed: ');
+      return;
+    }
+    button.disabled = true;
+    out.replaceChildren(h('div', { class: 'skeleton' }));
+    try {
+      const r = await this.#api('POST', '/program/preview', { body: doc });
+      const label = monthLabel(r.period);
+      const signed = (v, c) => (v > 0 ? `+${money(v, c)}` : money(v, c));
+      const nodes = [h('h2', { tabindex: -1 }, `Preview on ${label}`)];
+      if (r.payments === 0) {
+        nodes.push(empty(`No payment earned a commission in ${label}.`, 'There is nothing to compare the proposal with.'));
+      } else {
+        nodes.push(h('p', { class: 'muted' }, `${counted(r.payments, 'payment', 'payments')} that earned a commission in ${label}: what was recorded under version ${r.current_version} against what these settings would have paid, both after refunds recorded so far. Nothing was saved.`),
+          table(`Preview by currency, ${label}`, ['Currency', 'Payments', 'Paid by customers', 'Recorded', 'Proposed', 'Difference'],
+            r.currencies.map((c) => [c.currency, count(c.payments), money(c.amount, c.currency), money(c.recorded, c.currency),
+              money(c.proposed, c.currency), h('strong', {}, signed(c.difference, c.currency))]), { numeric: [1, 2, 3, 4, 5] }));
+        if (r.partners.length > 0) {
+          nodes.push(h('h3', {}, 'Partners it changes most'),
+            table(`Preview by partner, ${label}`, ['Partner', 'Currency', 'Recorded', 'Proposed', 'Difference'],
+              r.partners.map((p) => [p.code || p.partner_id, p.currency, money(p.recorded, p.currency), money(p.proposed, p.currency),
+                signed(p.difference, p.currency)]), { numeric: [2, 3, 4] }));
+        }
+      }
+      nodes.push(h('h3', {}, 'How it was estimated'), h('ul', { class: 'notes' },
+        [...r.approximations, 'Hold days and payout minimums change when money is paid, not how much: they are not compared.'].map((a) => h('li', {}, a))));
+      out.replaceChildren(...nodes);
+      out.querySelector('h2').focus();
+      this.#announce(`Preview on ${label} ready.`);
+    } catch (err) {
+      out.replaceChildren();
+      if (err.status === 400 && fieldOf(err.message)) showError(err.message, null, fieldOf(err.message), 'Not previewed: ');
+      else out.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The preview failed: ${err.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- settings form values
+
+// fieldOf is the field a settings error names ("plans.pro.bps: ..."), or "".
+function fieldOf(message) {
+  const m = /^([^:\s][^:]*):\s/.exec(message || '');
+  return m ? m[1] : '';
+}
+
+// percentText shows basis points as a percentage: 2500 → "25", 1250 → "12.5".
+function percentText(bps) {
+  const whole = Math.trunc(bps / 100);
+  const frac = bps % 100;
+  return frac ? `${whole}.${String(frac).padStart(2, '0').replace(/0$/, '')}` : String(whole);
+}
+
+// bpsOf reads a percentage field as basis points, exactly (no floats).
+function bpsOf(f, fail) {
+  const m = /^(\d{1,6})(?:[.,](\d{1,2}))?$/.exec(f.input.value.trim());
+  if (!m) fail(f, 'Enter a percentage, such as 25 or 12.5, with at most two decimals.');
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
+function wholeOf(f, fail) {
+  const v = f.input.value.trim();
+  if (!/^\d{1,9}$/.test(v)) fail(f, 'Enter a whole number.');
+  return Number(v);
+}
+
+function durationOf(d, fail) {
+  const kind = d.kind.input.value;
+  if (kind === 'every_payment') return { kind };
+  if (!d.count.input.value.trim()) fail(d.count, kind === 'months' ? 'Enter how many months.' : 'Enter how many payments.');
+  return { kind, count: wholeOf(d.count, fail) };
+}
+
+// majorText shows minor units in the currency's major unit: 2000 USD → "20.00".
+function majorText(minor, currency) {
+  const exp = EXPONENTS[currency] ?? 2;
+  if (exp === 0) return String(minor);
+  const s = String(minor).padStart(exp + 1, '0');
+  return `${s.slice(0, -exp)}.${s.slice(-exp)}`;
+}
+
+// minorOf reads an amount in the currency's major unit as minor units.
+function minorOf(f, currency, fail) {
+  const exp = EXPONENTS[currency] ?? 2;
+  const m = /^(\d{1,13})(?:[.,](\d+))?$/.exec(f.input.value.trim());
+  if (!m) fail(f, `Enter an amount in ${currency}, such as ${majorText(5000, currency)}.`);
+  if ((m[2] || '').length > exp) fail(f, exp === 0 ? `${currency} amounts have no decimals.` : `${currency} amounts have at most ${exp} decimals.`);
+  return Number(m[1]) * 10 ** exp + Number((m[2] || '').padEnd(exp, '0') || 0);
 }
 
 // chart draws daily clicks and signups as paired bars in an SVG that
