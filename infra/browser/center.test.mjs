@@ -162,7 +162,10 @@ test('a partner sees the link, copies it, invites friends and reads last monthâ€
     const statement = await page.getByRole('region', { name: /^Statements for/ }).innerText();
     assert.match(statement, /\$24\.75/);
     assert.match(statement, /Payable/);
-    await page.getByRole('region', { name: /^Commission lines for/ }).getByText('pay_center_1').waitFor();
+    const lines = page.getByRole('region', { name: /^Commission lines for/ });
+    await lines.getByText('pay_center_1').waitFor();
+    // Each line says which rule made it.
+    await lines.getByText('25% of 99.00 USD, rule v1').waitFor();
     await expectAccessible(page, 'partner dashboard');
     await shoot(page, 'partner');
 

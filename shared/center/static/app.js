@@ -32,6 +32,9 @@ const STATEMENT_STATUS = {
   payable: 'Payable', paid: 'Paid', carried_forward: 'Carried forward', on_hold: 'On hold',
 };
 
+// Ledger line kinds, for people.
+const LINE_KIND = { commission: 'Commission', reversal: 'Refund reversal', override: 'Second tier' };
+
 const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
 
 const OUTCOME = {
@@ -440,9 +443,12 @@ class PartnerkitCenter extends HTMLElement {
         item('Signups', count(s.signups)),
         item('Paying customers', count(s.customers)),
         item('Pending', moneyList(s.pending)),
+        ...(s.on_hold && Object.keys(s.on_hold).length > 0 ? [item('Of which on hold', moneyList(s.on_hold))] : []),
         item('Payable', moneyList(s.payable)),
         item('Paid', moneyList(s.paid))),
-      h('p', { class: 'muted small' }, 'Pending commissions become payable when the month closes, on the 1st.'));
+      h('p', { class: 'muted small' }, s.on_hold && Object.keys(s.on_hold).length > 0
+        ? 'Pending commissions become payable when the month closes, on the 1st; those on hold wait for the refund window to pass first.'
+        : 'Pending commissions become payable when the month closes, on the 1st.'));
   }
 
   #chartSection(activity) {
@@ -560,9 +566,9 @@ class PartnerkitCenter extends HTMLElement {
         { numeric: [1, 2, 3, 4] }));
     }
     if (c.lines.length > 0) {
-      nodes.push(h('h3', {}, 'Lines'), table(`Commission lines for ${label}`, ['Date', 'Kind', 'Customer', 'Payment', 'Amount'],
-        c.lines.map((l) => [date(l.at), l.kind === 'reversal' ? 'Refund reversal' : 'Commission', l.customer_id, l.payment_id,
-          money(l.amount, l.currency)]), { numeric: [4] }));
+      nodes.push(h('h3', {}, 'Lines'), table(`Commission lines for ${label}`, ['Date', 'Kind', 'Customer', 'Payment', 'Why', 'Amount'],
+        c.lines.map((l) => [date(l.at), LINE_KIND[l.kind] || l.kind, l.customer_id, l.payment_id,
+          l.description || '—', money(l.amount, l.currency)]), { numeric: [5] }));
     }
     return nodes;
   }
