@@ -661,3 +661,59 @@ func TestRetriedShardAfterStatusChange(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldCommissionsBecomePayableWhenDue: under a 30-day hold, a
+// commission due after the month it was earned in joins the statement of
+// the month it is due in; until that month is closed it is pending (and
+// on hold), never payable, and a refund inside the hold nets it out before
+// any payout.
+func TestHeldCommissionsBecomePayableWhenDue(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version, s.HoldDays = 2, 30
+		s.Normalize()
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveProgram(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		billingtest.Attribute(t, st, "cus_h", "pt_h", signedUp)
+		billingtest.Attribute(t, st, "cus_r", "pt_r", signedUp)
+		e := billingtest.New(t, st, time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC), 2500, 0)
+		e.Pay(t, "p_early", "cus_h", 10000, "USD", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) // +2500, due Oct 31
+		e.Pay(t, "p_late", "cus_h", 4000, "USD", time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC))  // +1000, due Nov 9
+		e.Pay(t, "p_refunded", "cus_r", 8000, "USD", time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC))
+		e.Refund(t, "p_refunded", "r_1", 8000, time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)) // inside the hold
+
+		if _, err := runner(st, nov2, 0).Run(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"2026-10 pt_h USD earned=2500 reversed=0 carried_in=0 total=2500 payable lines=1"}
+		if got := statements(t, st, "2026-10"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("October statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		payableAgrees(t, st, nov2, "2026-10")
+		ms, err := st.PartnerStats(ctx, "pt_h", nov2)
+		if err != nil || fmt.Sprint(ms.Pending, ms.Payable) != "map[USD:1000] map[USD:2500]" {
+			t.Errorf("pt_h after October = pending %v payable %v, %v; want 1000 pending, 2500 payable", ms.Pending, ms.Payable, err)
+		}
+		if ms, err := st.PartnerStats(ctx, "pt_r", nov2); err != nil || len(ms.Payable)+len(ms.Pending) != 0 {
+			t.Errorf("pt_r (refunded inside the hold) = pending %v payable %v, %v; want nothing", ms.Pending, ms.Payable, err)
+		}
+
+		if _, err := runner(st, dec2, 0).Run(ctx, "2026-11"); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{
+			"2026-11 pt_h USD earned=1000 reversed=0 carried_in=0 total=1000 payable lines=1",
+			"2026-11 pt_r USD earned=2000 reversed=2000 carried_in=0 total=0 carried_forward lines=2",
+		}
+		if got := statements(t, st, "2026-11"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("November statements:\n%s\nwant\n%s", join(got), join(want))
+		}
+		payableAgrees(t, st, dec2, "2026-10", "2026-11")
+	})
+}

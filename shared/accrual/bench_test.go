@@ -11,6 +11,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/partner"
+	"partnerkit/shared/program"
 )
 
 // memStore serves a period's lines from memory, so the benchmark measures
@@ -54,6 +55,12 @@ func (m *memStore) BeginClose(_ context.Context, _, from string, _ time.Time) (s
 func (m *memStore) PendingPayments(context.Context, []string) ([]dynamo.PendingPayment, error) {
 	return nil, nil
 }
+
+// Program reports that no settings were saved: the run closes under the
+// defaults.
+func (m *memStore) Program(context.Context) (program.Settings, bool, error) {
+	return program.Settings{}, false, nil
+}
 func (m *memStore) FinishClose(context.Context, string, string, string, ledger.Summary, time.Time) error {
 	return nil
 }
@@ -75,6 +82,7 @@ func BenchmarkAccrualInProcess(b *testing.B) {
 	}
 	r := runner(nil, nov2, 0)
 	r.Store = m
+	r.Settings = &program.Cache{Load: m, Defaults: program.FromEnvironment(2500, 0, 0)}
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
