@@ -81,3 +81,57 @@ func TestStatementPagesEndWithTheListing(t *testing.T) {
 		}
 	})
 }
+
+// TestPayableStatementPages: with only payable statements kept, every
+// payable one comes exactly once, pages never hold more than limit, and
+// the listing ends.
+func TestPayableStatementPages(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		var stmts []ledger.Statement
+		payable := map[string]bool{}
+		for i := range 11 {
+			id := fmt.Sprintf("pt_pay%d", i)
+			s := ledger.Statement{ID: ledger.StatementID("2026-08", "USD", id), PartnerID: id, Period: "2026-08", Currency: "USD",
+				Totals: ledger.Totals{Earned: 100}, Status: ledger.StatusCarriedForward}
+			if i%3 == 0 {
+				s.Status = ledger.StatusPayable
+				payable[s.ID] = true
+			}
+			stmts = append(stmts, s)
+		}
+		if _, err := st.WriteStatements(ctx, stmts, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, limit := range []int{1, 2, 4} {
+			seen := map[string]bool{}
+			var c dynamo.Cursor
+			for pages := 1; ; pages++ {
+				got, next, err := st.PeriodStatementsPage(ctx, "2026-08", true, c, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) > limit {
+					t.Errorf("limit %d: a page of %d", limit, len(got))
+				}
+				for _, s := range got {
+					if !payable[s.ID] || seen[s.ID] {
+						t.Errorf("limit %d: %s (%s) listed again or not payable", limit, s.ID, s.Status)
+					}
+					seen[s.ID] = true
+				}
+				if next == nil {
+					break
+				}
+				if pages > 40 {
+					t.Fatalf("limit %d: no end after %d pages", limit, pages)
+				}
+				c = *next
+			}
+			if len(seen) != len(payable) {
+				t.Errorf("limit %d: %d payable statements listed, want %d", limit, len(seen), len(payable))
+			}
+		}
+	})
+}

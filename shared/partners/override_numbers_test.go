@@ -68,6 +68,15 @@ func TestOverrideMovesNumbers(t *testing.T) {
 		signup("cus_d", spring.LinkID, "nl", day(2))
 		pay("pay_d1", "cus_d", 2000, day(3))
 
+		// cus_e: attributed to nobody until an admin gives it to bob.
+		{
+			s := attribution.Signup{CustomerID: "cus_e", Email: "cus_e@example.net", CreatedAt: day(4)}
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_cus_e", Status: 200, Body: "{}"}
+			if _, _, _, err := st.SaveAttribution(ctx, attribution.Decide(s, nil, 90*24*time.Hour), s, "hash-cus_e", resp, day(4)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		override("cus_e", bob)
 		override("cus_a", bob)
 		override("cus_b", bob)
 		override("cus_c", bob)
@@ -108,7 +117,7 @@ func TestOverrideMovesNumbers(t *testing.T) {
 			wantDate[date] = y
 		}
 		firstPaid := map[string]time.Time{"cus_a": day(1), "cus_c": day(2), "cus_d": day(3)}
-		for _, c := range []string{"cus_a", "cus_b", "cus_c", "cus_d"} {
+		for _, c := range []string{"cus_a", "cus_b", "cus_c", "cus_d", "cus_e"} {
 			d, err := st.Attribution(ctx, c)
 			if err != nil || !d.Attributed {
 				t.Fatalf("attribution of %s: %+v %v", c, d, err)
@@ -144,7 +153,7 @@ func TestOverrideMovesNumbers(t *testing.T) {
 		if lines != 5 {
 			t.Fatalf("%d lines, want one per payment", lines)
 		}
-		if got := wantPartner[bob]; got.Signups != 2 || got.Customers != 1 || got.Earned["USD"] != 1000 {
+		if got := wantPartner[bob]; got.Signups != 3 || got.Customers != 1 || got.Earned["USD"] != 1000 {
 			t.Fatalf("the recount gives bob %+v: the script went wrong", got)
 		}
 

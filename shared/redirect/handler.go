@@ -133,16 +133,12 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	// first partner, and no cookie is set: the click is counted, and its
 	// uniqueness decided on the visitor's first-touch item, together.
 	if first, ok := h.cookies.FromCookies(req.Cookies, now); ok {
-		var wg sync.WaitGroup
-		var uniqueErr error
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, uniqueErr = h.store.CountRepeatClick(ctx, first.VisitorID, click)
-		}()
+		side := &sideCall{store: h.store, ctx: ctx, click: click, visitorID: first.VisitorID}
+		side.wg.Add(1)
+		go side.run()
 		err := h.store.CountClick(ctx, click)
-		wg.Wait()
-		if uniqueErr != nil {
+		side.wg.Wait()
+		if uniqueErr := side.err; uniqueErr != nil {
 			// The click stands; only its uniqueness is unknown.
 			h.log.WarnContext(ctx, "unique click not decided", "error", uniqueErr.Error())
 		}
@@ -159,16 +155,12 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	touch := referral.Touch{VisitorID: referral.NewVisitorID(), PartnerID: owner.PartnerID, At: now.UTC().Truncate(time.Millisecond),
 		LinkID: click.LinkID, Sid: sid}
 	// Both writes go out together: one round trip of latency.
-	var wg sync.WaitGroup
-	var clickErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		clickErr = h.store.CountClick(ctx, click)
-	}()
+	side := &sideCall{store: h.store, ctx: ctx, click: click}
+	side.wg.Add(1)
+	go side.run()
 	winner, _, touchErr := h.store.RecordFirstTouch(ctx, touch, h.cookies.MaxAge)
-	wg.Wait()
-	if err := errors.Join(clickErr, touchErr); err != nil {
+	side.wg.Wait()
+	if err := errors.Join(side.err, touchErr); err != nil {
 		h.log.ErrorContext(ctx, "click not recorded", "error", err.Error())
 		return found(target.URL()), nil
 	}
@@ -176,6 +168,28 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	resp := found(target.WithVisitor(winner.VisitorID))
 	resp.Cookies = []string{h.cookies.SetCookie(winner)}
 	return resp, nil
+}
+
+// sideCall is the store write a redirect sends alongside its own, on
+// another goroutine: counting the click (a new visitor), or deciding a
+// returning visitor's unique click (visitorID set). One allocation holds
+// it all, where a closure would take several.
+type sideCall struct {
+	wg        sync.WaitGroup
+	store     Store
+	ctx       context.Context
+	click     dynamo.Click
+	visitorID string
+	err       error
+}
+
+func (c *sideCall) run() {
+	defer c.wg.Done()
+	if c.visitorID != "" {
+		_, c.err = c.store.CountRepeatClick(c.ctx, c.visitorID, c.click)
+		return
+	}
+	c.err = c.store.CountClick(c.ctx, c.click)
 }
 
 // target is where the request lands: a promo link's own target (else the

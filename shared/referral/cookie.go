@@ -43,28 +43,38 @@ var raw64 = base64.RawURLEncoding.Strict()
 
 // Value returns the signed cookie value for t.
 func (c *Cookies) Value(t Touch) string {
-	payload := t.VisitorID + "|" + t.PartnerID + "|" + strconv.FormatInt(t.At.UnixMilli(), 10)
-	return c.Keys.Seal(cookiePurpose, raw64.EncodeToString([]byte(payload)))
+	var buf [cookieBuf]byte
+	return string(c.appendValue(buf[:0], t))
+}
+
+// cookieBuf holds a whole Set-Cookie header, so building one allocates
+// only its string.
+const cookieBuf = 384
+
+// appendValue appends the signed cookie value for t to dst.
+func (c *Cookies) appendValue(dst []byte, t Touch) []byte {
+	var raw [128]byte
+	p := append(append(append(append(raw[:0], t.VisitorID...), '|'), t.PartnerID...), '|')
+	p = strconv.AppendInt(p, t.At.UnixMilli(), 10)
+	var enc [192]byte
+	return c.Keys.AppendSeal(dst, cookiePurpose, raw64.AppendEncode(enc[:0], p))
 }
 
 // SetCookie returns the Set-Cookie header value for t.
 func (c *Cookies) SetCookie(t Touch) string {
-	var b strings.Builder
-	b.Grow(200)
-	b.WriteString(CookieName + "=")
-	b.WriteString(c.Value(t))
-	b.WriteString("; Path=/; Max-Age=")
-	b.WriteString(strconv.Itoa(int(c.MaxAge / time.Second)))
+	var buf [cookieBuf]byte
+	b := append(buf[:0], CookieName+"="...)
+	b = c.appendValue(b, t)
+	b = append(b, "; Path=/; Max-Age="...)
+	b = strconv.AppendInt(b, int64(c.MaxAge/time.Second), 10)
 	if c.Domain != "" {
-		b.WriteString("; Domain=")
-		b.WriteString(c.Domain)
+		b = append(append(b, "; Domain="...), c.Domain...)
 	}
-	b.WriteString("; HttpOnly")
+	b = append(b, "; HttpOnly"...)
 	if c.Secure {
-		b.WriteString("; Secure")
+		b = append(b, "; Secure"...)
 	}
-	b.WriteString("; SameSite=Lax")
-	return b.String()
+	return string(append(b, "; SameSite=Lax"...))
 }
 
 // Decode verifies a cookie value and returns its touch. Tampered, foreign
@@ -118,7 +128,10 @@ func NewVisitorID() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("referral: crypto/rand failed: " + err.Error())
 	}
-	return "v_" + raw64.EncodeToString(b[:])
+	var id [24]byte
+	copy(id[:], "v_")
+	raw64.Encode(id[2:], b[:])
+	return string(id[:])
 }
 
 // ValidVisitorID reports whether s has the shape of a visitor id.

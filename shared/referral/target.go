@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // VisitorParam is the query parameter that carries the visitor id to the
@@ -15,11 +17,24 @@ const maxTo = 2048
 
 // Redirects decides where a referral link sends the browser: the landing
 // URL, or a ?to= deep link that stays on the landing host or an allowed
-// host. It is immutable after NewRedirects and safe for concurrent use.
+// host. Its rules are fixed by NewRedirects; it is safe for concurrent use.
 type Redirects struct {
 	origin  string          // landing scheme://host[:port], for path deep links
 	hosts   map[string]bool // lower-case hosts allowed for absolute https links
 	landing Target
+	// Resolved ?to= values, so the redirect parses a promo link's target
+	// once, not once a click; about maxResolved of them at most.
+	resolved sync.Map // string → resolution
+	size     atomic.Int32
+}
+
+// maxResolved bounds the resolutions kept: enough for every promo link's
+// target, while odd ?to= values past it are parsed each time.
+const maxResolved = 4096
+
+type resolution struct {
+	t  Target
+	ok bool
 }
 
 // Target is a resolved redirect destination, kept in two parts so the
@@ -73,6 +88,21 @@ func (r *Redirects) resolve(to string) (Target, bool) {
 	if to == "" || len(to) > maxTo || !plainASCII(to) {
 		return r.landing, false
 	}
+	if v, ok := r.resolved.Load(to); ok {
+		res := v.(resolution)
+		return res.t, res.ok
+	}
+	t, ok := r.parse(to)
+	if r.size.Load() < maxResolved {
+		if _, loaded := r.resolved.LoadOrStore(to, resolution{t, ok}); !loaded {
+			r.size.Add(1)
+		}
+	}
+	return t, ok
+}
+
+// parse decides a ?to= value of plain ASCII and allowed length.
+func (r *Redirects) parse(to string) (Target, bool) {
 	if to[0] == '/' {
 		if len(to) > 1 && to[1] == '/' {
 			return r.landing, false // scheme-relative: another host
@@ -125,26 +155,28 @@ func (t Target) WithParams(rawQuery string) Target {
 	if rawQuery == "" || len(rawQuery) > maxPassed || !plainASCII(rawQuery) {
 		return t
 	}
-	extra := make([]byte, 0, len(rawQuery))
+	// One allocation: the new base, built in place.
+	var b strings.Builder
+	b.Grow(len(t.base) + 1 + len(rawQuery))
+	b.WriteString(t.base)
+	added := false
 	for part := range strings.SplitSeq(rawQuery, "&") {
 		name, _, _ := strings.Cut(part, "=")
 		if name == "" || name == "to" || name == "inv" || name == VisitorParam || strings.ContainsRune(part, '#') {
 			continue
 		}
-		if len(extra) > 0 {
-			extra = append(extra, '&')
+		if added || t.hasQuery {
+			b.WriteByte('&')
+		} else {
+			b.WriteByte('?')
 		}
-		extra = append(extra, part...)
+		b.WriteString(part)
+		added = true
 	}
-	if len(extra) == 0 {
+	if !added {
 		return t
 	}
-	if t.hasQuery {
-		t.base += "&" + string(extra)
-	} else {
-		t.base += "?" + string(extra)
-		t.hasQuery = true
-	}
+	t.base, t.hasQuery = b.String(), true
 	return t
 }
 

@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -122,4 +123,32 @@ func FuzzWithParams(f *testing.F) {
 			t.Fatalf("Resolve(%q).WithParams(%q) = %q: leaves the allowed hosts (%v)", to, raw, loc, err)
 		}
 	})
+}
+
+// TestResolveRemembers: a ?to= resolves the same the second time (from
+// memory) as the first, refused ones too, and past maxResolved distinct
+// values each is still decided, with no more kept.
+func TestResolveRemembers(t *testing.T) {
+	r, err := NewRedirects("https://www.example.com/welcome", []string{"app.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"/pricing?plan=pro#faq", "https://app.example.com/x", "https://evil.example.net/", "//evil"} {
+		first := r.Resolve(to).URL()
+		if again := r.Resolve(to).URL(); again != first {
+			t.Errorf("Resolve(%q) = %q, then %q", to, first, again)
+		}
+	}
+	for i := range maxResolved + 50 {
+		to := fmt.Sprintf("/p/%d", i)
+		if got := r.Resolve(to).URL(); got != "https://www.example.com"+to {
+			t.Fatalf("Resolve(%q) = %q", to, got)
+		}
+		if got := r.Resolve("https://evil.example.net/" + to).URL(); got != "https://www.example.com/welcome" {
+			t.Fatalf("an unknown host resolved to %q", got)
+		}
+	}
+	if n := r.size.Load(); n > maxResolved {
+		t.Errorf("%d resolutions kept, want at most %d", n, maxResolved)
+	}
 }

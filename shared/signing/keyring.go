@@ -105,6 +105,17 @@ func (k *Key) mac(purpose, payload string, f func(sum []byte)) {
 	k.macs.Put(m)
 }
 
+// macBytes is mac for a payload held as bytes.
+func (k *Key) macBytes(purpose string, payload []byte, f func(sum []byte)) {
+	m := k.macs.Get().(*macState)
+	m.h.Reset()
+	m.in = append(append(append(append(append(m.in[:0], purpose...), 0), k.ID...), '.'), payload...)
+	m.h.Write(m.in)
+	m.sum = m.h.Sum(m.sum[:0])
+	f(m.sum)
+	k.macs.Put(m)
+}
+
 // Strict: a signature has exactly one text form, so no two tokens verify alike.
 var b64 = base64.RawURLEncoding.Strict()
 
@@ -115,6 +126,16 @@ func (kr *Keyring) Seal(purpose, payload string) string {
 	var sig [sha256.Size]byte
 	k.mac(purpose, payload, func(sum []byte) { copy(sig[:], sum) })
 	return k.ID + "." + payload + "." + b64.EncodeToString(sig[:])
+}
+
+// AppendSeal appends what Seal returns for payload to dst, allocating
+// nothing when dst has room: the redirect seals a cookie per click.
+func (kr *Keyring) AppendSeal(dst []byte, purpose string, payload []byte) []byte {
+	k := &kr.keys[0]
+	var sig [sha256.Size]byte
+	k.macBytes(purpose, payload, func(sum []byte) { copy(sig[:], sum) })
+	dst = append(append(append(append(dst, k.ID...), '.'), payload...), '.')
+	return b64.AppendEncode(dst, sig[:])
 }
 
 // Open verifies a token made by Seal for the same purpose under any key of
