@@ -101,7 +101,7 @@ func TestPayableStatementPages(t *testing.T) {
 			}
 			stmts = append(stmts, s)
 		}
-		if _, err := st.WriteStatements(ctx, stmts, false); err != nil {
+		if _, err := st.WriteStatements(ctx, stmts); err != nil {
 			t.Fatal(err)
 		}
 		for _, limit := range []int{1, 2, 4} {
