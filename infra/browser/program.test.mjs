@@ -211,7 +211,7 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     // Refused by the server, which names the field: over 100%.
     await rate.fill('150');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    const fieldError = page.getByRole('group', { name: 'Default commission' }).getByText(/^default\.bps: a rate must be 0 to 10000 basis points/);
+    const fieldError = page.getByRole('group', { name: 'Default commission' }).getByText(/^a rate must be 0 to 10000 basis points \(10000 = 100%\), not 15000\.$/);
     await fieldError.waitFor();
     assert.equal(await rate.getAttribute('aria-invalid'), 'true');
     // The field is described by its error, and has the focus.
@@ -233,7 +233,8 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     await plans.getByLabel('Duration').last().selectOption('months');
     await plans.getByLabel('Months').last().fill('0');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await plans.getByText(/^plans\.team\.duration\.count: months needs a count from 1 to 1200/).waitFor();
+    await plans.getByText(/^months needs a count from 1 to 1200, not 0\.$/).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Not saved: plans.team.duration.count: months needs a count' }).waitFor();
     await expectAccessible(page, 'program field error');
     await shoot(page, 'admin-program-error');
 
@@ -243,7 +244,8 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     await plans.getByLabel('Plan', { exact: true }).last().fill('Pro Plan');
     await plans.getByLabel('Rate (%)').last().fill('10');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await plans.getByText(/^plans\.pro plan: a plan key is 1 to 64 lower-case letters/).waitFor();
+    await plans.getByText(/^a plan key is 1 to 64 lower-case letters/).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Not saved: plans.pro plan: a plan key' }).waitFor();
     assert.equal(await plans.getByLabel('Plan', { exact: true }).last().getAttribute('aria-invalid'), 'true');
 
     // Removing the rows clears the way; nothing was saved meanwhile.
