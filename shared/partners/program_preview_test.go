@@ -1,7 +1,6 @@
 package partners
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"partnerkit/shared/accrual"
 	"partnerkit/shared/billing/billingtest"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
@@ -221,42 +219,4 @@ func TestProgramPreviewReadsBounded(t *testing.T) {
 	if calls2 != calls || units2 != units {
 		t.Errorf("reads grew with other months: %d/%.1f, then %d/%.1f", calls, units, calls2, units2)
 	}
-}
-
-// TestProgramPreviewClosedMonths: a closed month can be previewed, and a
-// payment of it that arrived after it closed (so its line sits in the next
-// month's bucket) is counted in neither month: last month's dry run
-// compares last month's payments only.
-func TestProgramPreviewClosedMonths(t *testing.T) {
-	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
-		st := dynamo.New(b.Client, b.Table)
-		h := previewHandler(st, 0)
-		jane := enroll(t, h, "jane", "jane@example.com", "jane")
-		last := ledger.PeriodOf(testNow).Prev()
-		before := last.Prev()
-		billingtest.Attribute(t, st, "cus_1", jane, before.Start())
-		bill := billingtest.New(t, st, testNow, 2500, 0)
-		bill.Pay(t, "pay_before", "cus_1", 1000, "USD", before.Start().Add(24*time.Hour))
-		r := &accrual.Runner{Store: st, BPS: 2500, Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		if _, err := r.Run(context.Background(), before.String()); err != nil {
-			t.Fatal(err)
-		}
-		bill.Pay(t, "pay_late", "cus_1", 2000, "USD", before.Start().Add(48*time.Hour))
-		bill.Pay(t, "pay_last", "cus_1", 4000, "USD", last.Start().Add(24*time.Hour))
-
-		for _, tt := range []struct {
-			period string
-			amount int64
-		}{{"", 4000}, {before.String(), 1000}} {
-			var got previewResult
-			req := request{route: "POST /program/preview", sub: "ops", admin: true, body: `{"default":{"bps":5000,"duration":{"kind":"every_payment"}}}`}
-			if tt.period != "" {
-				req.query = map[string]string{"period": tt.period}
-			}
-			if r := call(t, h, req, &got); r.StatusCode != 200 || got.Payments != 1 || len(got.Currencies) != 1 ||
-				got.Currencies[0].Amount != tt.amount || got.Currencies[0].Proposed != tt.amount/2 {
-				t.Errorf("period %q: %d %s, want one payment of %d", tt.period, r.StatusCode, r.Body, tt.amount)
-			}
-		}
-	})
 }
