@@ -140,7 +140,11 @@ test('an admin edits the rates, previews them on last month and saves a new vers
     assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['USD', '1', '$99.00', '$24.75', '$79.70', '+$54.95']);
     const partnerRow = page.getByRole('region', { name: /^Preview by partner/ }).getByRole('row', { name: new RegExp(jane.code) });
     assert.deepEqual(await partnerRow.getByRole('cell').allInnerTexts(), [jane.code, 'USD', '$24.75', '$79.70', '+$54.95']);
-    await page.getByText(/estimated as one payment a month since signup/).waitFor();
+    // It says how it estimated (whether payments recorded their number or
+    // not, which depends on when they were recorded).
+    await page.getByRole('heading', { name: 'How it was estimated' }).waitFor();
+    await page.getByText(/^Only payments that earned a commission when they were recorded are compared/).waitFor();
+    await page.getByText(/^Hold days and payout minimums change when money is paid/).waitFor();
     await expectAccessible(page, 'program preview');
     await shoot(page, 'admin-program-preview');
     assert.equal((await program()).version, 1, 'the preview saved something');
@@ -211,7 +215,7 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     // Refused by the server, which names the field: over 100%.
     await rate.fill('150');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    const fieldError = page.getByRole('group', { name: 'Default commission' }).getByText(/^default\.bps: a rate must be 0 to 10000 basis points/);
+    const fieldError = page.getByRole('group', { name: 'Default commission' }).getByText(/^a rate must be 0 to 10000 basis points \(10000 = 100%\), not 15000\.$/);
     await fieldError.waitFor();
     assert.equal(await rate.getAttribute('aria-invalid'), 'true');
     // The field is described by its error, and has the focus.
@@ -233,7 +237,8 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     await plans.getByLabel('Duration').last().selectOption('months');
     await plans.getByLabel('Months').last().fill('0');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await plans.getByText(/^plans\.team\.duration\.count: months needs a count from 1 to 1200/).waitFor();
+    await plans.getByText(/^months needs a count from 1 to 1200, not 0\.$/).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Not saved: plans.team.duration.count: months needs a count' }).waitFor();
     await expectAccessible(page, 'program field error');
     await shoot(page, 'admin-program-error');
 
@@ -243,7 +248,8 @@ test('a refused value is shown next to its field, and nothing is saved', async (
     await plans.getByLabel('Plan', { exact: true }).last().fill('Pro Plan');
     await plans.getByLabel('Rate (%)').last().fill('10');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await plans.getByText(/^plans\.pro plan: a plan key is 1 to 64 lower-case letters/).waitFor();
+    await plans.getByText(/^a plan key is 1 to 64 lower-case letters/).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Not saved: plans.pro plan: a plan key' }).waitFor();
     assert.equal(await plans.getByLabel('Plan', { exact: true }).last().getAttribute('aria-invalid'), 'true');
 
     // Removing the rows clears the way; nothing was saved meanwhile.

@@ -145,7 +145,9 @@ func (s Settings) Preview(rs []Recorded) Comparison {
 		recorded := r.Commission - r.Reversed
 
 		var override, recordedOverride int64
-		if s.SecondTier != nil && s.SecondTier.BPS > 0 && r.Upline != "" && r.Upline != r.PartnerID {
+		// As billing decides it: one level, never the partner itself nor
+		// the paying customer.
+		if s.SecondTier != nil && s.SecondTier.BPS > 0 && r.Upline != "" && r.Upline != r.PartnerID && r.Upline != r.CustomerID {
 			o := ledger.Commission(c, s.SecondTier.BPS)
 			override = o - ledger.Reversal(o, r.Amount, r.Refunded, 0)
 		}

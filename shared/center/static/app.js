@@ -1123,7 +1123,7 @@ class PartnerkitCenter extends HTMLElement {
         }, 'Remove');
         // Keep the button's name in step with what the row says.
         row.onrename = () => remove.setAttribute('aria-label', `Remove ${row.name()}`);
-        li.append(h('div', { class: 'rowfields' }, ...row.nodes, h('div', { class: 'rowremove' }, remove)), row.error);
+        li.append(h('div', { class: 'rowfields' }, ...row.nodes, h('div', { class: 'rowremove' }, remove)));
         list.append(li);
         rows.push(row);
         if (focus) row.first.focus();
@@ -1139,9 +1139,8 @@ class PartnerkitCenter extends HTMLElement {
         const key = field('Plan', { name: 'plan', value: v?.[0] || '', class: 'short' }, null, 'narrow');
         const r = rate('Rate (%)', v?.[1].bps, null, 'plan-rate');
         const d = duration(v?.[1].duration, 'plan');
-        const error = h('p', { class: 'error fielderror', hidden: true });
         const row = {
-          nodes: [key.wrap, r.wrap, ...d.nodes], first: key.input, error,
+          nodes: [key.wrap, r.wrap, ...d.nodes], first: key.input,
           name: () => (key.input.value.trim() ? `plan ${key.input.value.trim()}` : 'this plan rule'),
           build: (doc, fail) => {
             const k = key.input.value.trim().toLowerCase();
@@ -1161,9 +1160,8 @@ class PartnerkitCenter extends HTMLElement {
     const amounts = (name, legend, hint, addLabel, map) => rowList(legend, hint, addLabel, (v) => {
       const cur = field('Currency', { name: `${name}-currency`, value: v?.[0] || '', class: 'short', maxlength: 3, autocapitalize: 'characters' }, null, 'narrow');
       const amt = field('Amount', { name: `${name}-amount`, value: v ? majorText(v[1], v[0]) : '', inputmode: 'decimal', class: 'short' }, null, 'narrow');
-      const error = h('p', { class: 'error fielderror', hidden: true });
       const row = {
-        nodes: [cur.wrap, amt.wrap], first: cur.input, error,
+        nodes: [cur.wrap, amt.wrap], first: cur.input,
         name: () => `${legend.toLowerCase()} ${cur.input.value.trim().toUpperCase() || 'row'}`,
         build: (doc, fail) => {
           const c = cur.input.value.trim().toUpperCase();
@@ -1245,8 +1243,9 @@ class PartnerkitCenter extends HTMLElement {
       formError.hidden = false;
       formError.replaceChildren(h('p', {}, `${prefix}${message}`));
       if (f) {
+        // Next to the field, its name goes without saying.
         f.error.hidden = false;
-        f.error.textContent = message;
+        f.error.textContent = fieldName && message.startsWith(`${fieldName}: `) ? message.slice(fieldName.length + 2) : message;
         f.input.setAttribute('aria-invalid', 'true');
         f.input.focus();
       } else {
