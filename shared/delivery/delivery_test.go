@@ -294,6 +294,22 @@ func TestEveryEventArrivesSignedInOrderOnce(t *testing.T) {
 		if n, err := newWorker(st, c).Drain(context.Background()); err != nil || n != 0 {
 			t.Errorf("second drain: %d attempts, %v", n, err)
 		}
+		// A monthly run interrupted and run again writes its statements,
+		// and their events, again: the same ids, so nothing is sent twice.
+		stmts, err := st.PeriodStatements(context.Background(), "2026-10")
+		if err != nil || len(stmts) != 2 {
+			t.Fatalf("statements: %d, %v", len(stmts), err)
+		}
+		c.Add(time.Hour)
+		if _, err := st.WriteStatements(context.Background(), stmts, true); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := newWorker(st, c).Drain(context.Background()); err != nil || n != 0 {
+			t.Errorf("drain after rewriting the statements: %d attempts, %v", n, err)
+		}
+		if again := r.received(t); len(again.Accepted) != len(want) {
+			t.Errorf("after rewriting the statements %d events arrived, want %d", len(again.Accepted), len(want))
+		}
 	})
 }
 
