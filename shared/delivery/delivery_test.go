@@ -240,6 +240,17 @@ func checkArrivals(t *testing.T, want []events.Event, got received) {
 			lastCreated[p] = created
 		}
 	}
+	// Customers' addresses (cus_alpha@example.com at signup) never leave;
+	// their hint does. No secret does.
+	raw, _ := json.Marshal(got.Accepted)
+	for _, never := range []string{"cus_alpha@example.com", "cus_bravo@example.com", "whsec_"} {
+		if bytes.Contains(raw, []byte(never)) {
+			t.Errorf("a payload carries %s", never)
+		}
+	}
+	if !bytes.Contains(raw, []byte(`"email_hint":"c***@example.com"`)) {
+		t.Errorf("no attribution carried the customer's masked address")
+	}
 	for _, e := range want {
 		if !seen[e.ID] {
 			t.Errorf("%s %s never arrived", e.Type, e.ID)
