@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,6 +334,11 @@ func TestACrashAfterTheChangeLosesNothing(t *testing.T) {
 		r := startReceiver(t)
 		ep := addEndpoint(t, st, r.url+"/hook", c.Now())
 		r.control(t, map[string]any{"secret": ep.Secret})
+		// A second endpoint takes payouts only, and gets them too.
+		payouts := &flaky{}
+		srv := httptest.NewServer(payouts)
+		defer srv.Close()
+		addEndpoint(t, st, srv.URL, c.Now(), events.PayoutPaid)
 		want := produce(t, st, c)
 		// The first worker dies after enqueueing each item's deliveries,
 		// before removing the item; the items stay, and a second worker
@@ -351,6 +357,11 @@ func TestACrashAfterTheChangeLosesNothing(t *testing.T) {
 		checkArrivals(t, want, got)
 		if left, _ := st.PendingOutbox(context.Background(), c.Now().Add(time.Hour), 1000); len(left) != 0 {
 			t.Errorf("%d outbox items left after the drain", len(left))
+		}
+		payouts.mu.Lock()
+		defer payouts.mu.Unlock()
+		if len(payouts.got) != 1 {
+			t.Errorf("the payouts endpoint got %d events, want the one payout.paid", len(payouts.got))
 		}
 	})
 }
