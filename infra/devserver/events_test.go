@@ -146,6 +146,13 @@ func TestWebhookEndpointsDeliverEvents(t *testing.T) {
 	if r := ts.api(http.MethodPost, "/webhook-endpoints/"+ep.ID+"/deliveries/"+first+"/redeliver", admin, ""); r.StatusCode != http.StatusAccepted {
 		t.Fatalf("redeliver: %d %s", r.StatusCode, r.body)
 	}
+	// Asked again before it went out, or while it is pending: 409.
+	if r := ts.api(http.MethodPost, "/webhook-endpoints/"+ep.ID+"/deliveries/"+first+"/redeliver", admin, ""); r.StatusCode != http.StatusAccepted && r.StatusCode != http.StatusConflict {
+		t.Errorf("second redeliver: %d %s", r.StatusCode, r.body)
+	}
+	if r := ts.api(http.MethodPost, "/webhook-endpoints/"+ep.ID+"/deliveries/evt_unknown/redeliver", admin, ""); r.StatusCode != http.StatusNotFound {
+		t.Errorf("redeliver of an unknown event: %d %s", r.StatusCode, r.body)
+	}
 	rcv.wait(t, 3)
 	if rcv.ids[2] != first {
 		t.Errorf("redelivered webhook-id %s, want %s", rcv.ids[2], first)

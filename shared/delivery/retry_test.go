@@ -169,3 +169,44 @@ func TestDeliveryFailsAfterThreeDaysAndTheQueueMovesOn(t *testing.T) {
 		}
 	})
 }
+
+// A deleted endpoint's waiting deliveries are dropped, never sent, and
+// its queue is cleared.
+func TestDeletedEndpointGetsNothingMore(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		c := newClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+		st := dynamo.New(b.Client, b.Table).WithClock(c.Now)
+		f := &flaky{fail: map[string]bool{"pt_a": true}}
+		srv := httptest.NewServer(f)
+		defer srv.Close()
+		ep := addEndpoint(t, st, srv.URL, c.Now())
+		enroll(t, st, "pt_a", c.Now())
+		c.Add(time.Second)
+		st.SetPartnerStatus(ctx, "pt_a", partner.StatusSuspended)
+		c.Add(time.Second)
+		w := newWorker(st, c)
+		if _, err := w.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteEndpoint(ctx, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		f.fail = nil
+		f.mu.Unlock()
+		hits := f.hits.Load()
+		for range 10 {
+			c.Add(time.Hour)
+			if _, err := w.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f.hits.Load() != hits {
+			t.Errorf("a deleted endpoint got %d more requests", f.hits.Load()-hits)
+		}
+		if due, _ := st.DueQueues(ctx, c.Now().Add(24*time.Hour), 10); len(due) != 0 {
+			t.Errorf("queues still due for a deleted endpoint: %v", due)
+		}
+	})
+}
