@@ -219,6 +219,8 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 		{"test event", `{"url":"https://127.0.0.1/hook","events":["webhook.test"]}`},
 		{"no events", `{"url":"https://127.0.0.1/hook","events":[]}`},
 		{"no url", `{"events":["payout.paid"]}`},
+		{"bidi override in description", `{"url":"https://127.0.0.1/hook","events":["payout.paid"],"description":"CRM \u202e"}`},
+		{"line break in description", `{"url":"https://127.0.0.1/hook","events":["payout.paid"],"description":"a\nb"}`},
 		{"unknown field", `{"url":"https://127.0.0.1/hook","events":["payout.paid"],"secret":"whsec_x"}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	pkevents "partnerkit/shared/events"
 	"partnerkit/shared/hooks"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/validate"
 )
 
 // Store is what the handler needs of the store.
@@ -171,8 +172,11 @@ func (h *Handler) check(ctx context.Context, in endpointRequest, ep *hooks.Endpo
 		ep.Events = evs
 	}
 	if in.Description != nil {
-		if len([]rune(*in.Description)) > MaxDescription {
+		switch err := validate.Text(*in.Description, MaxDescription, false); {
+		case errors.Is(err, validate.ErrTooLong):
 			return httpapi.Errorf(httpapi.CodeInvalidRequest, "description is longer than %d characters.", MaxDescription)
+		case err != nil:
+			return httpapi.Errorf(httpapi.CodeInvalidRequest, "description may not hold control or invisible formatting characters.")
 		}
 		ep.Description = *in.Description
 	}
