@@ -4,7 +4,7 @@
 GO        ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w"
 LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS = redirect partners signup billing stripe accrual invites unsubscribe center
+FUNCTIONS = redirect partners signup billing stripe accrual invites unsubscribe center endpoints events
 
 .PHONY: run test bench coldstart build fmt vet clean
 
@@ -63,3 +63,9 @@ build-UnsubscribeFunction:
 
 build-CenterFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/center
+
+build-EndpointsFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/endpoints
+
+build-EventsFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/events

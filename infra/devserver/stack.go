@@ -16,7 +16,9 @@ import (
 	"partnerkit/shared/billing"
 	"partnerkit/shared/center"
 	"partnerkit/shared/config"
+	deliver "partnerkit/shared/delivery"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/endpoints"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/invites"
 	"partnerkit/shared/lambdamain"
@@ -43,7 +45,13 @@ var functions = map[string]lambdamain.Builder{
 	"InvitesFunction":     invites.FromConfig,
 	"UnsubscribeFunction": unsubscribe.FromConfig,
 	"CenterFunction":      center.FromConfig,
+	"EndpointsFunction":   endpoints.FromConfig,
+	"EventsFunction":      deliver.FromConfig,
 }
+
+// DrainInterval is how often the local stack delivers events: its
+// stand-in for the table's stream and the every-minute schedule.
+const DrainInterval = 500 * time.Millisecond
 
 // stack is the local stack: the gateway in front of every function.
 type stack struct {
@@ -56,6 +64,8 @@ type stack struct {
 	store    *localdynamo.Server // nil when DYNAMODB_ENDPOINT points elsewhere
 	ses      *localSES           // nil when SES_ENDPOINT points elsewhere
 	log      *slog.Logger
+	// stopDrain ends the loop that delivers the outbox's events.
+	stopDrain context.CancelFunc
 }
 
 func newStack(ctx context.Context, templatePath string, cfg config.Config, log *slog.Logger) (*stack, error) {
@@ -95,9 +105,17 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	if err != nil {
 		return nil, err
 	}
-	if err := dynamo.EnsureTable(ctx, awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), in); err != nil {
+	db := awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint)
+	if err := dynamo.EnsureTable(ctx, db, in); err != nil {
 		return nil, err
 	}
+	// Events leave the outbox as in AWS, through the same worker; loopback
+	// receivers are allowed locally.
+	drainCtx, stop := context.WithCancel(context.Background())
+	s.stopDrain = stop
+	w := &deliver.Worker{Store: dynamo.New(db, cfg.TableName), Sender: deliver.NewHTTPSender(true), Now: time.Now,
+		Log: log.With("function", "EventsFunction")}
+	go w.Run(drainCtx, DrainInterval)
 	for _, id := range tpl.Functions() {
 		build, ok := functions[id]
 		if !ok {
@@ -115,6 +133,9 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 
 // Close stops the embedded store and the local SES endpoint.
 func (s *stack) Close() {
+	if s.stopDrain != nil {
+		s.stopDrain()
+	}
 	if s.store != nil {
 		s.store.Close()
 	}

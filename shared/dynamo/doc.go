@@ -40,6 +40,13 @@
 //	ACCRUAL#<p>         SHARD#<n> shard n of period p is closed
 //	STMTS#<p>#<n>       <partner>#<cur>  a statement; those that carry are the
 //	                              balances p carried forward
+//	OUTBOX#<evt>        OUTBOX    events written with the change that made them, until
+//	                              dispatched (gsi1: OUTBOX#<n>; outbox.go); a closed
+//	                              shard's item names its statements instead
+//	HOOK#<ep>           ENDPOINT  a webhook endpoint (gsi1: HOOKS)
+//	DELIVERY#<ep>#<evt> DELIVERY  an event's delivery to an endpoint (gsi1: HOOKLOG#<ep>)
+//	HOOKQ#<ep>#<queue>  <created>#<evt>, ~HEAD  a partner's deliveries waiting, in
+//	                              order, and the queue's next attempt (gsi1: HOOKDUE#<n>)
 //
 // Ledger shards are the partner's shard (PartnerShard), so one shard holds
 // all of a partner's lines and statements of a period. Attributed

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/partner"
 
 	"partnerkit/shared/activity"
@@ -39,6 +40,7 @@ type AttributionRecord struct {
 	// became a paying customer of its link (zero before, and for
 	// customers whose first payment predates it being kept).
 	FirstPaidAt time.Time
+	EmailHint   string // the customer's address masked, for the event
 }
 
 // AttributionRecord returns a customer's attribution for an override, or
@@ -56,7 +58,8 @@ func (st *Store) AttributionRecord(ctx context.Context, customerID string) (Attr
 	lastPaid, _ := time.Parse(time.RFC3339Nano, str(item, "last_paid_at"))
 	firstPaid, _ := time.Parse(time.RFC3339Nano, str(item, "first_paid_at"))
 	version, err := num(item, "version")
-	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid, FirstPaidAt: firstPaid}, err
+	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid, FirstPaidAt: firstPaid,
+		EmailHint: str(item, "email_hint")}, err
 }
 
 // OverrideAttribution replaces rec's decision with next (an admin's
@@ -158,6 +161,9 @@ func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord,
 				}})
 			}
 		}
+	}
+	if next.Attributed {
+		items = append(items, st.outboxPut([]events.Event{events.Attributed(next, rec.EmailHint, rec.CreatedAt, rec.Version+1, now)})...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/payments"
 )
@@ -19,9 +20,9 @@ import (
 // MaxHeldRefunds bounds refunds held for one unknown payment: applying
 // them writes the payment, its webhook response, the settings and period
 // checks, the customer's counts, the commission and second-tier lines,
-// both partners' pending totals and day rows (at most 5), and per refund
-// its record, the removal of its hold and two reversal lines: 14 + 4n
-// items, within a transaction's 100.
+// both partners' pending totals and day rows (at most 5), one outbox item
+// for all the lines' events, and per refund its record, the removal of its
+// hold and two reversal lines: 15 + 4n items, within a transaction's 100.
 const MaxHeldRefunds = 20
 
 // Errors of the billing writes.
@@ -353,6 +354,9 @@ func (st *Store) lineItems(p payments.Payment, lines, counted []ledger.Line, buc
 	if len(tier) > 0 {
 		items = append(items, st.earnedAdds(p.Upline, "", "", tier)...)
 	}
+	// One outbox item for all the lines' events: held refunds' reversals
+	// add no transaction items.
+	items = append(items, st.outboxPut(events.Lines(lines, st.now()))...)
 	return items
 }
 

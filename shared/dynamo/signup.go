@@ -16,6 +16,7 @@ import (
 	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/events"
 )
 
 // PartnerTouch is a partner's touch of a future customer: a click or an invite.
@@ -184,6 +185,11 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 				ConditionExpression:       aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":r": s(d.PartnerID)}}})
 		}
+		hint := ""
+		if signup.Email != "" {
+			hint = emailaddr.Hint(signup.Email)
+		}
+		items = append(items, st.outboxPut([]events.Event{events.Attributed(d, hint, signup.CreatedAt, 0, now)})...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

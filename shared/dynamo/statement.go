@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/payments"
 )
@@ -315,10 +316,19 @@ func (st *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) (int
 
 // MarkShardDone records that a shard of a period is closed, with what it
 // produced, so a restarted run skips it.
+//
+// The shard's statement.closed events go to the outbox with it, as one
+// item naming the shard's statements rather than holding an event each:
+// the dispatcher reads them (ExpandOutbox), so the monthly run writes no
+// more per statement than the statement.
 func (st *Store) MarkShardDone(ctx context.Context, period string, shard int, sum ledger.Summary) error {
 	item := summaryAttrs(sum)
 	item[attrPK], item[attrSK] = s("ACCRUAL#"+period), s("SHARD#"+shardText(shard))
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: st.table, Item: item})
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: st.table, Item: item}}}
+	if sum.Statements > 0 {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: st.table, Item: shardOutboxItem(period, shard, st.now())}})
+	}
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		return fmt.Errorf("dynamo: marking shard done: %w", err)
 	}
@@ -447,7 +457,9 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 			return ledger.Statement{}, ErrNotPayable
 		}
 		paidAt := timeText(now)
-		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		paid := stmt
+		paid.Status, paid.Reference, paid.PaidAt = ledger.StatusPaid, reference, paidAt
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 			{Update: &types.Update{TableName: st.table, Key: statementKey(period, currency, partnerID),
 				UpdateExpression:          aws.String("SET #st = :paid, #ref = :ref, paid_at = :now"),
 				ConditionExpression:       aws.String("#st = :payable"),
@@ -457,7 +469,7 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 				UpdateExpression:          aws.String("ADD #paid :total"),
 				ExpressionAttributeNames:  map[string]string{"#paid": paidPrefix + currency},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":total": i64(stmt.Total())}}},
-		}})
+		}, st.outboxPut([]events.Event{events.Paid(paid, now)})...)})
 		var tce *types.TransactionCanceledException
 		if errors.As(err, &tce) && attempt < 3 {
 			continue // paid meanwhile, or a concurrent write: read it again
@@ -465,7 +477,6 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 		if err != nil {
 			return ledger.Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
 		}
-		stmt.Status, stmt.Reference, stmt.PaidAt = ledger.StatusPaid, reference, paidAt
-		return stmt, nil
+		return paid, nil
 	}
 }
