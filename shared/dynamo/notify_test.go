@@ -1,0 +1,126 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"partnerkit/shared/attribution"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/partner"
+	"partnerkit/shared/payments"
+)
+
+func TestNotificationPrefs(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		n, err := st.NotificationPrefs(ctx, "pt_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range partner.Kinds {
+			if !n.On(k) {
+				t.Errorf("a new partner's %s is off, want on by default", k)
+			}
+		}
+		if err := st.SetNotificationPrefs(ctx, "pt_a", map[string]bool{partner.KindMilestones: false, partner.KindWelcome: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetNotificationPrefs(ctx, "pt_a", map[string]bool{partner.KindFirstSignup: false}); err != nil {
+			t.Fatal(err)
+		}
+		n, err = st.NotificationPrefs(ctx, "pt_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{partner.KindWelcome: true, partner.KindFirstSignup: false, partner.KindStatementPayable: true, partner.KindMilestones: false}
+		for k, on := range want {
+			if n.On(k) != on {
+				t.Errorf("after two partial saves %s on = %v, want %v", k, n.On(k), on)
+			}
+		}
+		if other, _ := st.NotificationPrefs(ctx, "pt_b"); !other.On(partner.KindMilestones) {
+			t.Error("one partner's preferences changed another's")
+		}
+	})
+}
+
+// TestClaimNotificationOnce: of many concurrent claims of one mark only
+// one wins; a released mark can be claimed again.
+func TestClaimNotificationOnce(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := st.ClaimNotification(ctx, "evt_1#welcome", at)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					won.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if won.Load() != 1 {
+			t.Fatalf("%d concurrent claims won, want 1", won.Load())
+		}
+		if ok, _ := st.ClaimNotification(ctx, "evt_1#first_signup", at); !ok {
+			t.Error("another kind of the same event was refused")
+		}
+		if err := st.ReleaseNotification(ctx, "evt_1#welcome"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := st.ClaimNotification(ctx, "evt_1#welcome", at); err != nil || !ok {
+			t.Errorf("claim after release = %v, %v; want won", ok, err)
+		}
+	})
+}
+
+// TestLifetimePayingCustomers: a customer's first payment counts once toward the
+// partner's lifetime paying customers, whatever follows.
+func TestLifetimePayingCustomers(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		if got, err := st.PayingCustomers(ctx, "pt_a"); err != nil || got != 0 {
+			t.Fatalf("PayingCustomers of a new partner = %d, %v; want 0", got, err)
+		}
+		for i := 0; i < 3; i++ {
+			id := fmt.Sprintf("cus_%d", i)
+			s := attribution.Signup{CustomerID: id, Email: id + "@example.com", CreatedAt: now}
+			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: "pt_a", At: now.Add(-time.Hour)}}, 90*24*time.Hour)
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_" + id, Status: 200, Body: "{}"}
+			if _, _, _, err := st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", i+100), resp, now); err != nil {
+				t.Fatal(err)
+			}
+			if i == 2 {
+				continue // signed up, never paid
+			}
+			c := payments.Customer{Decision: d, CreatedAt: now}
+			if err := st.TouchCustomer(ctx, c, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			// A later payment of the same customer is not a new paying customer.
+			c.LastPaidAt = now.Add(time.Hour)
+			if err := st.TouchCustomer(ctx, c, now.Add(50*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := st.PayingCustomers(ctx, "pt_a"); err != nil || got != 2 {
+			t.Errorf("PayingCustomers = %d, %v; want 2", got, err)
+		}
+	})
+}
