@@ -1,0 +1,339 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"partnerkit/shared/attribution"
+	"partnerkit/shared/dynamo"
+	"partnerkit/shared/dynamo/dynamotest"
+	"partnerkit/shared/email"
+	"partnerkit/shared/email/sestest"
+	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/partner"
+	"partnerkit/shared/payments"
+	"partnerkit/shared/signing"
+	"partnerkit/shared/unsubscribe"
+)
+
+var testNow = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+
+const baseURL = "https://go.example.com"
+
+type fixture struct {
+	st       *dynamo.Store
+	n        *Notifier
+	endpoint string
+	tokens   *unsubscribe.Tokens
+}
+
+func newFixture(t *testing.T, b dynamotest.Backend, endpoint string) fixture {
+	t.Helper()
+	kr, err := signing.ParseKeyring("k1:0123456789abcdef-notify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := dynamo.New(b.Client, b.Table)
+	tokens := &unsubscribe.Tokens{Keys: kr}
+	n := &Notifier{
+		Store:        st,
+		Sender:       email.NewSES(sestest.Client(endpoint), "partnerkit-test"),
+		Hasher:       emailaddr.NewHasher("notify-test-hash-secret"),
+		Unsubscribes: tokens,
+		BaseURL:      baseURL,
+		Site:         "app.example.com",
+		From:         "partners@example.com",
+		Now:          func() time.Time { return testNow },
+		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	return fixture{st: st, n: n, endpoint: endpoint, tokens: tokens}
+}
+
+// enroll stores a partner whose address only this test uses.
+func (f fixture) enroll(t *testing.T, id, name string) partner.Partner {
+	t.Helper()
+	p := partner.Partner{ID: id, Code: strings.ReplaceAll(id, "_", "-"), Name: name, Subject: "sub-" + id,
+		Email: sestest.Recipient(id), Status: partner.StatusActive, CreatedAt: testNow}
+	if _, _, err := f.st.CreatePartner(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func event(id, typ string, data map[string]any) Event {
+	raw, _ := json.Marshal(data)
+	return Event{ID: id, Type: typ, Data: raw}
+}
+
+func (f fixture) notify(t *testing.T, ev Event, want string) Outcome {
+	t.Helper()
+	out, err := f.n.Notify(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("Notify(%s %s): %v", ev.Type, ev.ID, err)
+	}
+	if out.Status != want {
+		t.Fatalf("Notify(%s %s) = %+v, want status %s", ev.Type, ev.ID, out, want)
+	}
+	return out
+}
+
+func (f fixture) sent(t *testing.T, p partner.Partner) []sestest.Captured {
+	t.Helper()
+	return sestest.SentTo(t, f.endpoint, strings.ToLower(p.Email))
+}
+
+// TestWelcome: the welcome email arrives through SES with the partner's
+// referral link, the escaped name, the center and both unsubscribe links;
+// a redelivered event sends nothing more.
+func TestWelcome(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		f := newFixture(t, b, endpoint)
+		p := f.enroll(t, "pt_jane_"+b.Name, "Jane <b>Doe</b>")
+		ev := event("evt_welcome_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": p.ID})
+		out := f.notify(t, ev, StatusSent)
+		if out.Kind != partner.KindWelcome || out.MessageID == "" {
+			t.Errorf("outcome %+v, want a sent welcome with a message id", out)
+		}
+		for i := 0; i < 2; i++ {
+			f.notify(t, ev, StatusDuplicate)
+		}
+		got := f.sent(t, p)
+		if len(got) != 1 {
+			t.Fatalf("captured %d emails, want 1 (redelivery sends nothing)", len(got))
+		}
+		c := got[0]
+		link := baseURL + "/r/" + p.Code
+		if c.From != "partners@example.com" || c.Subject != "Welcome to the app.example.com partner program" {
+			t.Errorf("from %q subject %q", c.From, c.Subject)
+		}
+		if !strings.Contains(c.Body.Text, "\n"+link+"\n") || !strings.Contains(c.Body.Text, "Hi Jane <b>Doe</b>,") {
+			t.Errorf("text part lacks the link or the name:\n%s", c.Body.Text)
+		}
+		if !strings.Contains(c.Body.HTML, `<a href="`+link+`">`+link+`</a>`) || !strings.Contains(c.Body.HTML, "Jane &lt;b&gt;Doe&lt;/b&gt;") || strings.Contains(c.Body.HTML, "<b>Doe") {
+			t.Errorf("HTML part lacks the link or does not escape the name:\n%s", c.Body.HTML)
+		}
+		unsub := strings.Trim(c.Header("List-Unsubscribe"), "<>")
+		if id, kind, ok := f.tokens.OpenPartner(strings.TrimPrefix(unsub, baseURL+"/u/")); !ok || id != p.ID || kind != partner.KindWelcome {
+			t.Errorf("List-Unsubscribe %q opens to %q %q %v; want this partner's welcome", unsub, id, kind, ok)
+		}
+		if c.Header("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe-Post = %q", c.Header("List-Unsubscribe-Post"))
+		}
+		all := f.tokens.PartnerURL(baseURL, p.ID, unsubscribe.KindAll)
+		if !strings.Contains(c.Body.Text, unsub) || !strings.Contains(c.Body.Text, all) || !strings.Contains(c.Body.HTML, all) {
+			t.Error("the body does not carry both unsubscribe links")
+		}
+	})
+}
+
+// TestNothingSent: preferences off, a suspended partner and a suppressed
+// address each send nothing.
+func TestNothingSent(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		f := newFixture(t, b, endpoint)
+
+		off := f.enroll(t, "pt_off_"+b.Name, "Off")
+		if err := f.st.SetNotificationPrefs(ctx, off.ID, map[string]bool{partner.KindWelcome: false}); err != nil {
+			t.Fatal(err)
+		}
+		f.notify(t, event("evt_off_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": off.ID}), StatusOff)
+		// Another kind is still on.
+		f.notify(t, event("evt_off_stmt_"+b.Name, TypeStatementClosed, map[string]any{
+			"partner_id": off.ID, "statement_id": "st_1", "period": "2026-11", "currency": "USD", "total": 2475, "status": "payable"}), StatusSent)
+
+		sus := f.enroll(t, "pt_sus_"+b.Name, "Sus")
+		if _, err := f.st.SetPartnerStatus(ctx, sus.ID, partner.StatusSuspended); err != nil {
+			t.Fatal(err)
+		}
+		f.notify(t, event("evt_sus_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": sus.ID}), StatusSuspended)
+
+		sup := f.enroll(t, "pt_sup_"+b.Name, "Sup")
+		// Suppression is by the normalized address, so case does not matter.
+		if err := f.st.Suppress(ctx, f.n.Hasher.Hash(strings.ToLower(sup.Email)), testNow); err != nil {
+			t.Fatal(err)
+		}
+		f.notify(t, event("evt_sup_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": sup.ID}), StatusSuppressed)
+
+		if got := f.sent(t, off); len(got) != 1 || !strings.Contains(got[0].Subject, "statement") {
+			t.Errorf("partner with welcome off got %d emails, want only the statement", len(got))
+		}
+		for _, p := range []partner.Partner{sus, sup} {
+			if got := f.sent(t, p); len(got) != 0 {
+				t.Errorf("%s got %d emails, want none", p.ID, len(got))
+			}
+		}
+	})
+}
+
+// TestUnsubscribeLink: the List-Unsubscribe URL of a mail, posted as a
+// mail client's one-click does, stops that kind and leaves the others.
+func TestUnsubscribeLink(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		f := newFixture(t, b, endpoint)
+		p := f.enroll(t, "pt_unsub_"+b.Name, "Una")
+		statement := func(id string) Event {
+			return event(id, TypeStatementClosed, map[string]any{"partner_id": p.ID, "statement_id": id, "period": "2026-11", "currency": "EUR", "total": 1000, "status": "payable"})
+		}
+		f.notify(t, statement("evt_s1_"+b.Name), StatusSent)
+		got := f.sent(t, p)
+		if len(got) != 1 {
+			t.Fatalf("captured %d, want 1", len(got))
+		}
+		u, err := url.Parse(strings.Trim(got[0].Header("List-Unsubscribe"), "<>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &unsubscribe.Handler{Store: f.st, Tokens: f.tokens, Now: func() time.Time { return testNow }, Log: f.n.Log}
+		req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /u/{token}", RawPath: u.Path, Body: "List-Unsubscribe=One-Click",
+			PathParameters: map[string]string{"token": strings.TrimPrefix(u.Path, "/u/")}}
+		req.RequestContext.HTTP.Method = "POST"
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("one-click POST: %d %v %s", resp.StatusCode, err, resp.Body)
+		}
+		f.notify(t, statement("evt_s2_"+b.Name), StatusOff)
+		f.notify(t, event("evt_w_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusSent)
+		if got := f.sent(t, p); len(got) != 2 {
+			t.Errorf("captured %d, want the first statement and the welcome", len(got))
+		}
+	})
+}
+
+// TestStatementPayable: the amount in the currency's major unit and the
+// period as a month; statements that are not payable send nothing.
+func TestStatementPayable(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		f := newFixture(t, b, endpoint)
+		p := f.enroll(t, "pt_pay_"+b.Name, "")
+		for i, status := range []string{"carried_forward", "on_hold"} {
+			f.notify(t, event(fmt.Sprintf("evt_np%d_%s", i, b.Name), TypeStatementClosed, map[string]any{
+				"partner_id": p.ID, "period": "2026-10", "currency": "USD", "total": 5, "status": status}), StatusIgnored)
+		}
+		f.notify(t, event("evt_pay_"+b.Name, TypeStatementClosed, map[string]any{
+			"partner_id": p.ID, "statement_id": "st_9", "period": "2026-11", "currency": "KWD", "total": 12345, "status": "payable"}), StatusSent)
+		got := f.sent(t, p)
+		if len(got) != 1 {
+			t.Fatalf("captured %d, want 1", len(got))
+		}
+		c := got[0]
+		if c.Subject != "Your November 2026 statement is payable: 12.345 KWD" {
+			t.Errorf("subject %q", c.Subject)
+		}
+		if !strings.Contains(c.Body.Text, "Hi there,") || !strings.Contains(c.Body.HTML, `<strong id="amount">12.345 KWD</strong>`) {
+			t.Errorf("bodies lack the greeting or amount:\n%s\n%s", c.Body.Text, c.Body.HTML)
+		}
+	})
+}
+
+// TestFirstSignupAndMilestones: the first referred signup is mailed once
+// whatever event brings it, without the customer's address; milestones
+// follow the partner's lifetime paying customers, once each.
+func TestFirstSignupAndMilestones(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		f := newFixture(t, b, endpoint)
+		p := f.enroll(t, "pt_ms_"+b.Name, "Mo")
+		customer := func(i int) {
+			id := fmt.Sprintf("cus_%s_%d", b.Name, i)
+			s := attribution.Signup{CustomerID: id, Email: "carol.customer@example.org", CreatedAt: testNow}
+			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: p.ID, At: testNow.Add(-time.Hour)}}, 90*24*time.Hour)
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_" + id, Status: 200, Body: "{}"}
+			if _, _, _, err := f.st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", i+1), resp, testNow); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.st.TouchCustomer(ctx, payments.Customer{Decision: d, CreatedAt: testNow}, testNow.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		attributed := func(id string) Event {
+			return event(id, TypeCustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_x", "email": "carol.customer@example.org"})
+		}
+		commission := func(id string) Event {
+			return event(id, TypeCommissionCreated, map[string]any{"partner_id": p.ID, "amount": 250, "currency": "USD"})
+		}
+		f.notify(t, attributed("evt_a1_"+b.Name), StatusSent)
+		f.notify(t, attributed("evt_a2_"+b.Name), StatusDuplicate)
+		f.notify(t, commission("evt_c0_"+b.Name), StatusIgnored) // no paying customer yet
+		customer(1)
+		f.notify(t, commission("evt_c1_"+b.Name), StatusSent)
+		customer(2)
+		f.notify(t, commission("evt_c2_"+b.Name), StatusDuplicate)
+		for i := 3; i <= 11; i++ {
+			customer(i)
+		}
+		// Passing 10 between two events still mails the 10th once.
+		f.notify(t, commission("evt_c11_"+b.Name), StatusSent)
+		f.notify(t, commission("evt_c12_"+b.Name), StatusDuplicate)
+
+		got := f.sent(t, p)
+		var subjects []string
+		for _, c := range got {
+			subjects = append(subjects, c.Subject)
+			for _, part := range []string{c.Body.Text, c.Body.HTML} {
+				if strings.Contains(part, "carol") || strings.Contains(part, "cus_") {
+					t.Errorf("%q names the customer:\n%s", c.Subject, part)
+				}
+			}
+		}
+		want := []string{"Your first referred signup on app.example.com", "Your first paying customer on app.example.com", "10 paying customers on app.example.com"}
+		if strings.Join(subjects, "|") != strings.Join(want, "|") {
+			t.Errorf("subjects %q, want %q", subjects, want)
+		}
+	})
+}
+
+// TestSendFailureRetries: when SES refuses, Notify fails and the next
+// delivery of the same event sends the email, once.
+func TestSendFailureRetries(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	b := dynamotest.Embedded(t)
+	f := newFixture(t, b, endpoint)
+	p := f.enroll(t, "pt_retry", "Rita")
+	ev := event("evt_retry", TypePartnerEnrolled, map[string]any{"partner_id": p.ID})
+	good := f.n.Sender
+	f.n.Sender = email.NewSES(sestest.Client(endpoint+"/no-such-api"), "")
+	if out, err := f.n.Notify(context.Background(), ev); err == nil {
+		t.Fatalf("Notify through a refusing SES = %+v, nil; want an error", out)
+	}
+	f.n.Sender = good
+	f.notify(t, ev, StatusSent)
+	f.notify(t, ev, StatusDuplicate)
+	if got := f.sent(t, p); len(got) != 1 {
+		t.Errorf("captured %d, want 1", len(got))
+	}
+}
+
+func TestBadEvents(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	f := newFixture(t, b, "http://127.0.0.1:1")
+	for name, ev := range map[string]Event{
+		"no partner id":    event("e1", TypePartnerEnrolled, map[string]any{}),
+		"no id":            event("", TypePartnerEnrolled, map[string]any{"partner_id": "pt_x"}),
+		"not JSON":         {ID: "e2", Type: TypePartnerEnrolled, Data: json.RawMessage(`[1`)},
+		"unknown partner":  event("e3", TypePartnerEnrolled, map[string]any{"partner_id": "pt_nobody"}),
+		"statement period": event("e4", TypeStatementClosed, map[string]any{"partner_id": "pt_x", "status": "payable", "period": "Nov", "currency": "USD"}),
+	} {
+		if out, err := f.n.Notify(context.Background(), ev); !errors.Is(err, ErrBadEvent) {
+			t.Errorf("%s: Notify = %+v, %v; want ErrBadEvent", name, out, err)
+		}
+	}
+	if out, err := f.n.Notify(context.Background(), event("e5", "payout.paid", map[string]any{"partner_id": "pt_x"})); err != nil || out.Status != StatusIgnored {
+		t.Errorf("an event without an email = %+v, %v; want ignored", out, err)
+	}
+}
