@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/partner"
 
 	"partnerkit/shared/activity"
@@ -35,6 +36,7 @@ type AttributionRecord struct {
 	// LastPaidAt is the customer's latest payment (zero before the first):
 	// the override moves it to the new partner's paying customers.
 	LastPaidAt time.Time
+	EmailHint  string // the customer's address masked, for the event
 }
 
 // AttributionRecord returns a customer's attribution for an override, or
@@ -51,7 +53,7 @@ func (st *Store) AttributionRecord(ctx context.Context, customerID string) (Attr
 	created, _ := time.Parse(time.RFC3339Nano, str(item, "created_at"))
 	lastPaid, _ := time.Parse(time.RFC3339Nano, str(item, "last_paid_at"))
 	version, err := num(item, "version")
-	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid}, err
+	return AttributionRecord{Decision: d, CreatedAt: created, Version: version, LastPaidAt: lastPaid, EmailHint: str(item, "email_hint")}, err
 }
 
 // OverrideAttribution replaces rec's decision with next (an admin's
@@ -130,6 +132,9 @@ func (st *Store) OverrideAttribution(ctx context.Context, rec AttributionRecord,
 				}})
 			}
 		}
+	}
+	if next.Attributed {
+		items = append(items, st.outboxPut([]events.Event{events.Attributed(next, rec.EmailHint, rec.CreatedAt, rec.Version+1, now)})...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/partner"
 )
 
@@ -70,6 +71,7 @@ func (st *Store) CreatePartner(ctx context.Context, p partner.Partner) (partner.
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: st.table,
 			Item: map[string]types.AttributeValue{attrPK: s(emailPK(p.Email)), attrSK: s(partnerOrder(p)), "partner_id": s(p.ID)}}})
 	}
+	items = append(items, st.outboxPut([]events.Event{events.Enrolled(p, p.CreatedAt)})...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return p, true, nil
@@ -127,9 +129,19 @@ func (st *Store) CodeOwner(ctx context.Context, code string) (partner.CodeOwner,
 // SetPartnerStatus sets a partner's status on its profile and its code in
 // one transaction, and returns the updated profile.
 func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (partner.Partner, error) {
-	p, err := st.Partner(ctx, id)
+	item, err := st.get(ctx, "PARTNER#"+id, "PROFILE", true)
 	if err != nil {
 		return partner.Partner{}, err
+	}
+	p := partnerFrom(item)
+	// Each change of status counts, so each suspension is its own event
+	// and a repeated request for the same change is the same one.
+	version, _ := num(item, "status_version")
+	var evs []events.Event
+	if status == partner.StatusSuspended && p.Status != status {
+		suspended := p
+		suspended.Status = status
+		evs = append(evs, events.Suspended(suspended, version+1, st.now()))
 	}
 	set := aws.String("SET #s = :s")
 	names := map[string]string{"#s": "status"}
@@ -137,13 +149,18 @@ func (st *Store) SetPartnerStatus(ctx context.Context, id, status string) (partn
 	// The profile moves to its new status's list; a partner enrolled
 	// before the lists existed joins it here.
 	profileValues := map[string]types.AttributeValue{":s": s(status), ":g": s(partnersByStatusPK(status)), ":o": s(partnerOrder(p))}
+	profileSet := "SET #s = :s, gsi1pk = :g, gsi1sk = :o"
+	if p.Status != status {
+		profileSet += " ADD status_version :one"
+		profileValues[":one"] = n("1")
+	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: st.table, Key: partnerKey(id), UpdateExpression: aws.String("SET #s = :s, gsi1pk = :g, gsi1sk = :o"),
+		TransactItems: append([]types.TransactWriteItem{
+			{Update: &types.Update{TableName: st.table, Key: partnerKey(id), UpdateExpression: aws.String(profileSet),
 				ExpressionAttributeNames: names, ExpressionAttributeValues: profileValues, ConditionExpression: aws.String("attribute_exists(pk)")}},
 			{Update: &types.Update{TableName: st.table, Key: key("CODE#"+p.Code, "CODE"), UpdateExpression: set,
 				ExpressionAttributeNames: names, ExpressionAttributeValues: values, ConditionExpression: aws.String("attribute_exists(pk)")}},
-		},
+		}, st.outboxPut(evs)...),
 	})
 	if err != nil {
 		return partner.Partner{}, fmt.Errorf("dynamo: setting partner status: %w", err)

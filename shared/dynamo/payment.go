@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/payments"
 )
@@ -19,7 +20,8 @@ import (
 // them writes the payment, its webhook response, the period check, the
 // commission line, the partner's pending total and, per refund, its
 // record, its reversal line and the removal of its hold, 5 + 3n items,
-// within a transaction's 100.
+// plus one outbox item for all the lines' events, within a transaction's
+// 100.
 const MaxHeldRefunds = 30
 
 // Errors of the billing writes.
@@ -260,6 +262,9 @@ func (st *Store) RecordPayment(ctx context.Context, w PaymentWrite) (WebhookResp
 		items = append(items, st.pendingAdds(w.Lines, w.Bucket)...)
 		// What the lines earn, on the payment's link and day rows.
 		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, w.Lines)...)
+		// One outbox item for all the lines: held refunds' reversals
+		// add no transaction items.
+		items = append(items, st.outboxPut(events.Lines(w.Lines, w.Now))...)
 	}
 	if w.Payment.State == payments.PaymentPending {
 		own := ledger.PeriodOf(time.UnixMilli(w.Payment.PaidAt)).String()
@@ -314,6 +319,7 @@ func (st *Store) RecordRefund(ctx context.Context, w RefundWrite) (WebhookRespon
 		items = append(items, st.periodOpen(w.Bucket), st.linePut(*w.Line, w.Bucket))
 		items = append(items, st.pendingAdds([]ledger.Line{*w.Line}, w.Bucket)...)
 		items = append(items, st.earnedAdds(w.Payment.PartnerID, w.Payment.LinkID, w.Payment.Sid, []ledger.Line{*w.Line})...)
+		items = append(items, st.outboxPut([]events.Event{events.Line(*w.Line, w.Now)})...)
 	}
 	return st.transactBilling(ctx, items, w.Response)
 }

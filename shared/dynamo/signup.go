@@ -16,6 +16,7 @@ import (
 	"partnerkit/shared/activity"
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/events"
 )
 
 // PartnerTouch is a partner's touch of a future customer: a click or an invite.
@@ -170,6 +171,11 @@ func (st *Store) SaveAttribution(ctx context.Context, d attribution.Decision, si
 		}})
 		// And on its link's, sub-id's and the program's day rows.
 		items = append(items, st.convAdds(d.PartnerID, d.LinkID, d.Sid, signup.CreatedAt, map[string]int64{"signups": 1})...)
+		hint := ""
+		if signup.Email != "" {
+			hint = emailaddr.Hint(signup.Email)
+		}
+		items = append(items, st.outboxPut([]events.Event{events.Attributed(d, hint, signup.CreatedAt, 0, now)})...)
 	}
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"partnerkit/shared/events"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/payments"
 )
@@ -203,6 +204,7 @@ func (st *Store) ResolvePending(ctx context.Context, p payments.Payment, prevVer
 		items = append(items, st.linePut(l, bucket))
 	}
 	items = append(items, st.pendingAdds(lines, bucket)...)
+	items = append(items, st.outboxPut(events.Lines(lines, st.now()))...)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -270,10 +272,14 @@ func (st *Store) CarriedIn(ctx context.Context, period string, shard int) (map[s
 // restarted writes the same items again. retry says a run may have
 // written this shard before: a partner's status may have changed since,
 // so the balance or marker a statement no longer has is deleted too.
+// Each statement's statement.closed event goes to the outbox in the same
+// batches, keyed by the event: written again, it is the same event.
 func (st *Store) WriteStatements(ctx context.Context, stmts []ledger.Statement, retry bool) (calls int, err error) {
-	reqs := make([]types.WriteRequest, 0, len(stmts)*2)
+	reqs := make([]types.WriteRequest, 0, len(stmts)*3)
+	now := st.now()
 	for _, stmt := range stmts {
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}})
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: statementItem(stmt)}},
+			types.WriteRequest{PutRequest: &types.PutRequest{Item: OutboxItem([]events.Event{events.Closed(stmt, now)})}})
 		carry := key(carryPK(stmt.Period, PartnerShard(stmt.PartnerID)), stmt.PartnerID+"#"+stmt.Currency)
 		switch {
 		case ledger.Carries(stmt.Status):
@@ -476,7 +482,9 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 			return ledger.Statement{}, ErrNotPayable
 		}
 		paidAt := timeText(now)
-		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		paid := stmt
+		paid.Status, paid.Reference, paid.PaidAt = ledger.StatusPaid, reference, paidAt
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 			{Update: &types.Update{TableName: st.table, Key: statementKey(period, currency, partnerID),
 				UpdateExpression:          aws.String("SET #st = :paid, #ref = :ref, paid_at = :now"),
 				ConditionExpression:       aws.String("#st = :payable"),
@@ -487,7 +495,7 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 				UpdateExpression:          aws.String("ADD #paid :total"),
 				ExpressionAttributeNames:  map[string]string{"#paid": paidPrefix + currency},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":total": i64(stmt.Total())}}},
-		}})
+		}, st.outboxPut([]events.Event{events.Paid(paid, now)})...)})
 		var tce *types.TransactionCanceledException
 		if errors.As(err, &tce) && attempt < 3 {
 			continue // paid meanwhile, or a concurrent write: read it again
@@ -495,7 +503,6 @@ func (st *Store) MarkPaid(ctx context.Context, id, reference string, now time.Ti
 		if err != nil {
 			return ledger.Statement{}, fmt.Errorf("dynamo: marking paid: %w", err)
 		}
-		stmt.Status, stmt.Reference, stmt.PaidAt = ledger.StatusPaid, reference, paidAt
-		return stmt, nil
+		return paid, nil
 	}
 }

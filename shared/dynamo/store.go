@@ -42,11 +42,20 @@ const (
 type Store struct {
 	db    API
 	table *string
+	// now stamps the events of writes whose callers pass no time.
+	now func() time.Time
 }
 
 // New returns a Store on the named table.
 func New(db API, table string) *Store {
-	return &Store{db: db, table: aws.String(table)}
+	return &Store{db: db, table: aws.String(table), now: time.Now}
+}
+
+// WithClock makes the store stamp events with now instead of the system
+// clock, and returns it.
+func (st *Store) WithClock(now func() time.Time) *Store {
+	st.now = now
+	return st
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {
