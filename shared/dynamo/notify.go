@@ -115,20 +115,40 @@ func (st *Store) ReleaseNotification(ctx context.Context, mark string) error {
 
 // PayingCustomers returns how many of a partner's customers have ever
 // paid: the counter TouchCustomer adds to with a customer's first payment,
-// one read whatever the partner's history.
-func (st *Store) PayingCustomers(ctx context.Context, partnerID string) (int64, error) {
+// one read whatever the partner's history. When customerID names a
+// customer of the partner who has just paid (its commission's event may
+// arrive before TouchCustomer counts it), that customer is counted too if
+// the counter does not hold it yet: the counter is read first, and its
+// count and the customer's last_paid_at change in one transaction, so a
+// customer without last_paid_at after that read was not in it.
+func (st *Store) PayingCustomers(ctx context.Context, partnerID, customerID string) (int64, error) {
+	var count int64
 	item, err := st.get(ctx, partnerPK(partnerID), "STATS", true)
-	if errors.Is(err, ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
 		return 0, fmt.Errorf("dynamo: reading paying customers: %w", err)
+	default:
+		if v, ok := item[payingAttr].(*types.AttributeValueMemberN); ok {
+			if count, err = strconv.ParseInt(v.Value, 10, 64); err != nil {
+				return 0, fmt.Errorf("dynamo: malformed paying customers of %s: %w", partnerID, err)
+			}
+		}
 	}
-	v, ok := item[payingAttr].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0, nil
+	if customerID == "" {
+		return count, nil
 	}
-	return strconv.ParseInt(v.Value, 10, 64)
+	c, err := st.get(ctx, "CUSTOMER#"+customerID, "ATTRIBUTION", true)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return count, nil
+	case err != nil:
+		return 0, fmt.Errorf("dynamo: reading customer: %w", err)
+	}
+	if str(c, "partner_id") == partnerID && str(c, "last_paid_at") == "" {
+		count++
+	}
+	return count, nil
 }
 
 // payingAttr is the STATS item's count of customers who ever paid.

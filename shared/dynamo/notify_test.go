@@ -95,7 +95,7 @@ func TestLifetimePayingCustomers(t *testing.T) {
 		ctx := context.Background()
 		st := dynamo.New(b.Client, b.Table)
 		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-		if got, err := st.PayingCustomers(ctx, "pt_a"); err != nil || got != 0 {
+		if got, err := st.PayingCustomers(ctx, "pt_a", ""); err != nil || got != 0 {
 			t.Fatalf("PayingCustomers of a new partner = %d, %v; want 0", got, err)
 		}
 		for i := 0; i < 3; i++ {
@@ -119,8 +119,44 @@ func TestLifetimePayingCustomers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got, err := st.PayingCustomers(ctx, "pt_a"); err != nil || got != 2 {
+		if got, err := st.PayingCustomers(ctx, "pt_a", ""); err != nil || got != 2 {
 			t.Errorf("PayingCustomers = %d, %v; want 2", got, err)
 		}
+	})
+}
+
+// TestPayingCustomersCountsTheEventsCustomer: a customer of the partner
+// who paid but is not counted yet counts once; another partner's
+// customer, or one already counted, adds nothing.
+func TestPayingCustomersCountsTheEventsCustomer(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		attributed := func(id, partnerID string) attribution.Decision {
+			s := attribution.Signup{CustomerID: id, Email: id + "@example.com", CreatedAt: now}
+			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: partnerID, At: now.Add(-time.Hour)}}, 90*24*time.Hour)
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_" + id, Status: 200, Body: "{}"}
+			if _, _, _, err := st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", len(id)+int(id[len(id)-1])), resp, now); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		d := attributed("cus_a", "pt_a")
+		attributed("cus_b", "pt_b")
+		check := func(customerID string, want int64) {
+			t.Helper()
+			if got, err := st.PayingCustomers(ctx, "pt_a", customerID); err != nil || got != want {
+				t.Errorf("PayingCustomers(pt_a, %q) = %d, %v; want %d", customerID, got, err, want)
+			}
+		}
+		check("cus_a", 1)
+		check("cus_b", 0)
+		check("cus_nobody", 0)
+		if err := st.TouchCustomer(ctx, payments.Customer{Decision: d, CreatedAt: now}, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		check("cus_a", 1)
+		check("", 1)
 	})
 }

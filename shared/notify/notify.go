@@ -16,36 +16,23 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/events"
 	"partnerkit/shared/ledger"
 	"partnerkit/shared/partner"
 	"partnerkit/shared/unsubscribe"
 	"partnerkit/shared/validate"
 )
 
-// Event types the notifier acts on; every other type is ignored.
-const (
-	TypePartnerEnrolled    = "partner.enrolled"
-	TypeCustomerAttributed = "customer.attributed"
-	TypeCommissionCreated  = "commission.created"
-	TypeStatementClosed    = "statement.closed"
-)
-
-// Event is a domain event as the notifier reads it: its id (stable across
-// redeliveries), type and data, of which it uses the partner and, for a
-// statement, its period, currency, total and status.
-type Event struct {
-	ID   string          `json:"id"`
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
-}
-
+// eventData is what the notifier reads of an event's data: the partner
+// (when the envelope does not name it), the customer of a commission and
+// a statement's period, currency, total and status.
 type eventData struct {
-	PartnerID   string `json:"partner_id"`
-	StatementID string `json:"statement_id"`
-	Period      string `json:"period"`
-	Currency    string `json:"currency"`
-	Total       int64  `json:"total"`
-	Status      string `json:"status"`
+	PartnerID  string `json:"partner_id"`
+	CustomerID string `json:"customer_id"`
+	Period     string `json:"period"`
+	Currency   string `json:"currency"`
+	Total      int64  `json:"total"`
+	Status     string `json:"status"`
 }
 
 // Outcome statuses: what became of an event's email.
@@ -77,7 +64,7 @@ type Store interface {
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	ClaimNotification(ctx context.Context, mark string, at time.Time) (bool, error)
 	ReleaseNotification(ctx context.Context, mark string) error
-	PayingCustomers(ctx context.Context, partnerID string) (int64, error)
+	PayingCustomers(ctx context.Context, partnerID, customerID string) (int64, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -112,23 +99,29 @@ var ErrBadEvent = errors.New("notify: bad event")
 // Notify sends the email event ev calls for, at most once. An error means
 // nothing was sent and a later delivery of ev may send it (unless it wraps
 // ErrBadEvent); every Outcome is final.
-func (n *Notifier) Notify(ctx context.Context, ev Event) (Outcome, error) {
+func (n *Notifier) Notify(ctx context.Context, ev events.Event) (Outcome, error) {
 	var kind string
 	switch ev.Type {
-	case TypePartnerEnrolled:
+	case events.PartnerEnrolled:
 		kind = partner.KindWelcome
-	case TypeCustomerAttributed:
+	case events.CustomerAttributed:
 		kind = partner.KindFirstSignup
-	case TypeStatementClosed:
+	case events.StatementClosed:
 		kind = partner.KindStatementPayable
-	case TypeCommissionCreated:
+	case events.CommissionCreated:
 		kind = partner.KindMilestones
 	default:
 		return Outcome{Status: StatusIgnored}, nil
 	}
 	var d eventData
-	if err := json.Unmarshal(ev.Data, &d); err != nil || d.PartnerID == "" || ev.ID == "" {
-		return Outcome{}, fmt.Errorf("%w: %s %q needs an id and data.partner_id", ErrBadEvent, ev.Type, ev.ID)
+	if err := json.Unmarshal(ev.Data, &d); err != nil {
+		return Outcome{}, fmt.Errorf("%w: %s %q: %v", ErrBadEvent, ev.Type, ev.ID, err)
+	}
+	if ev.PartnerID != "" {
+		d.PartnerID = ev.PartnerID
+	}
+	if d.PartnerID == "" || ev.ID == "" {
+		return Outcome{}, fmt.Errorf("%w: %s %q needs an id and a partner", ErrBadEvent, ev.Type, ev.ID)
 	}
 	if kind == partner.KindStatementPayable && d.Status != "payable" {
 		return Outcome{Status: StatusIgnored}, nil
@@ -141,7 +134,7 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) (Outcome, error) {
 	case partner.KindFirstSignup:
 		mark = "PARTNER#" + d.PartnerID + "#" + kind
 	case partner.KindMilestones:
-		count, err := n.Store.PayingCustomers(ctx, d.PartnerID)
+		count, err := n.Store.PayingCustomers(ctx, d.PartnerID, d.CustomerID)
 		if err != nil {
 			return Outcome{}, err
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
@@ -20,6 +20,7 @@ import (
 	"partnerkit/shared/email"
 	"partnerkit/shared/email/sestest"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/events"
 	"partnerkit/shared/partner"
 	"partnerkit/shared/payments"
 	"partnerkit/shared/signing"
@@ -70,12 +71,15 @@ func (f fixture) enroll(t *testing.T, id, name string) partner.Partner {
 	return p
 }
 
-func event(id, typ string, data map[string]any) Event {
+// event is an event as the outbox holds it: the envelope names the
+// partner its data names.
+func event(id, typ string, data map[string]any) events.Event {
 	raw, _ := json.Marshal(data)
-	return Event{ID: id, Type: typ, Data: raw}
+	pid, _ := data["partner_id"].(string)
+	return events.Event{ID: id, Type: typ, PartnerID: pid, OccurredAt: testNow, CreatedAt: testNow, Data: raw}
 }
 
-func (f fixture) notify(t *testing.T, ev Event, want string) Outcome {
+func (f fixture) notify(t *testing.T, ev events.Event, want string) Outcome {
 	t.Helper()
 	out, err := f.n.Notify(context.Background(), ev)
 	if err != nil {
@@ -100,7 +104,7 @@ func TestWelcome(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		f := newFixture(t, b, endpoint)
 		p := f.enroll(t, "pt_jane_"+b.Name, "Jane <b>Doe</b>")
-		ev := event("evt_welcome_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": p.ID})
+		ev := event("evt_welcome_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": p.ID})
 		out := f.notify(t, ev, StatusSent)
 		if out.Kind != partner.KindWelcome || out.MessageID == "" {
 			t.Errorf("outcome %+v, want a sent welcome with a message id", out)
@@ -149,23 +153,23 @@ func TestNothingSent(t *testing.T) {
 		if err := f.st.SetNotificationPrefs(ctx, off.ID, map[string]bool{partner.KindWelcome: false}); err != nil {
 			t.Fatal(err)
 		}
-		f.notify(t, event("evt_off_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": off.ID}), StatusOff)
+		f.notify(t, event("evt_off_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": off.ID}), StatusOff)
 		// Another kind is still on.
-		f.notify(t, event("evt_off_stmt_"+b.Name, TypeStatementClosed, map[string]any{
+		f.notify(t, event("evt_off_stmt_"+b.Name, events.StatementClosed, map[string]any{
 			"partner_id": off.ID, "statement_id": "st_1", "period": "2026-11", "currency": "USD", "total": 2475, "status": "payable"}), StatusSent)
 
 		sus := f.enroll(t, "pt_sus_"+b.Name, "Sus")
 		if _, err := f.st.SetPartnerStatus(ctx, sus.ID, partner.StatusSuspended); err != nil {
 			t.Fatal(err)
 		}
-		f.notify(t, event("evt_sus_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": sus.ID}), StatusSuspended)
+		f.notify(t, event("evt_sus_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": sus.ID}), StatusSuspended)
 
 		sup := f.enroll(t, "pt_sup_"+b.Name, "Sup")
 		// Suppression is by the normalized address, so case does not matter.
 		if err := f.st.Suppress(ctx, f.n.Hasher.Hash(strings.ToLower(sup.Email)), testNow); err != nil {
 			t.Fatal(err)
 		}
-		f.notify(t, event("evt_sup_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": sup.ID}), StatusSuppressed)
+		f.notify(t, event("evt_sup_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": sup.ID}), StatusSuppressed)
 
 		if got := f.sent(t, off); len(got) != 1 || !strings.Contains(got[0].Subject, "statement") {
 			t.Errorf("partner with welcome off got %d emails, want only the statement", len(got))
@@ -185,8 +189,8 @@ func TestUnsubscribeLink(t *testing.T) {
 	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
 		f := newFixture(t, b, endpoint)
 		p := f.enroll(t, "pt_unsub_"+b.Name, "Una")
-		statement := func(id string) Event {
-			return event(id, TypeStatementClosed, map[string]any{"partner_id": p.ID, "statement_id": id, "period": "2026-11", "currency": "EUR", "total": 1000, "status": "payable"})
+		statement := func(id string) events.Event {
+			return event(id, events.StatementClosed, map[string]any{"partner_id": p.ID, "statement_id": id, "period": "2026-11", "currency": "EUR", "total": 1000, "status": "payable"})
 		}
 		f.notify(t, statement("evt_s1_"+b.Name), StatusSent)
 		got := f.sent(t, p)
@@ -198,7 +202,7 @@ func TestUnsubscribeLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := &unsubscribe.Handler{Store: f.st, Tokens: f.tokens, Now: func() time.Time { return testNow }, Log: f.n.Log}
-		req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /u/{token}", RawPath: u.Path, Body: "List-Unsubscribe=One-Click",
+		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: "POST /u/{token}", RawPath: u.Path, Body: "List-Unsubscribe=One-Click",
 			PathParameters: map[string]string{"token": strings.TrimPrefix(u.Path, "/u/")}}
 		req.RequestContext.HTTP.Method = "POST"
 		resp, err := h.Handle(context.Background(), req)
@@ -206,7 +210,7 @@ func TestUnsubscribeLink(t *testing.T) {
 			t.Fatalf("one-click POST: %d %v %s", resp.StatusCode, err, resp.Body)
 		}
 		f.notify(t, statement("evt_s2_"+b.Name), StatusOff)
-		f.notify(t, event("evt_w_"+b.Name, TypePartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusSent)
+		f.notify(t, event("evt_w_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusSent)
 		if got := f.sent(t, p); len(got) != 2 {
 			t.Errorf("captured %d, want the first statement and the welcome", len(got))
 		}
@@ -221,10 +225,10 @@ func TestStatementPayable(t *testing.T) {
 		f := newFixture(t, b, endpoint)
 		p := f.enroll(t, "pt_pay_"+b.Name, "")
 		for i, status := range []string{"carried_forward", "on_hold"} {
-			f.notify(t, event(fmt.Sprintf("evt_np%d_%s", i, b.Name), TypeStatementClosed, map[string]any{
+			f.notify(t, event(fmt.Sprintf("evt_np%d_%s", i, b.Name), events.StatementClosed, map[string]any{
 				"partner_id": p.ID, "period": "2026-10", "currency": "USD", "total": 5, "status": status}), StatusIgnored)
 		}
-		f.notify(t, event("evt_pay_"+b.Name, TypeStatementClosed, map[string]any{
+		f.notify(t, event("evt_pay_"+b.Name, events.StatementClosed, map[string]any{
 			"partner_id": p.ID, "statement_id": "st_9", "period": "2026-11", "currency": "KWD", "total": 12345, "status": "payable"}), StatusSent)
 		got := f.sent(t, p)
 		if len(got) != 1 {
@@ -249,7 +253,8 @@ func TestFirstSignupAndMilestones(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, b, endpoint)
 		p := f.enroll(t, "pt_ms_"+b.Name, "Mo")
-		customer := func(i int) {
+		decisions := map[int]attribution.Decision{}
+		signup := func(i int) string {
 			id := fmt.Sprintf("cus_%s_%d", b.Name, i)
 			s := attribution.Signup{CustomerID: id, Email: "carol.customer@example.org", CreatedAt: testNow}
 			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: p.ID, At: testNow.Add(-time.Hour)}}, 90*24*time.Hour)
@@ -257,29 +262,43 @@ func TestFirstSignupAndMilestones(t *testing.T) {
 			if _, _, _, err := f.st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", i+1), resp, testNow); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.st.TouchCustomer(ctx, payments.Customer{Decision: d, CreatedAt: testNow}, testNow.Add(time.Hour)); err != nil {
+			decisions[i] = d
+			return id
+		}
+		pay := func(i int) {
+			if err := f.st.TouchCustomer(ctx, payments.Customer{Decision: decisions[i], CreatedAt: testNow}, testNow.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		attributed := func(id string) Event {
-			return event(id, TypeCustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_x", "email": "carol.customer@example.org"})
+		customer := func(i int) string {
+			id := signup(i)
+			pay(i)
+			return id
 		}
-		commission := func(id string) Event {
-			return event(id, TypeCommissionCreated, map[string]any{"partner_id": p.ID, "amount": 250, "currency": "USD"})
+		attributed := func(id string) events.Event {
+			return event(id, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_x", "email": "carol.customer@example.org"})
+		}
+		commission := func(id, customerID string) events.Event {
+			return event(id, events.CommissionCreated, map[string]any{"partner_id": p.ID, "customer_id": customerID, "amount": 250, "currency": "USD"})
 		}
 		f.notify(t, attributed("evt_a1_"+b.Name), StatusSent)
 		f.notify(t, attributed("evt_a2_"+b.Name), StatusDuplicate)
-		f.notify(t, commission("evt_c0_"+b.Name), StatusIgnored) // no paying customer yet
-		customer(1)
-		f.notify(t, commission("evt_c1_"+b.Name), StatusSent)
-		customer(2)
-		f.notify(t, commission("evt_c2_"+b.Name), StatusDuplicate)
-		for i := 3; i <= 11; i++ {
+		first := signup(1)
+		f.notify(t, commission("evt_c0_"+b.Name, ""), StatusIgnored) // no paying customer yet
+		// The commission's event may come before the payment is counted:
+		// its customer counts all the same, and not twice once counted.
+		f.notify(t, commission("evt_c1_"+b.Name, first), StatusSent)
+		pay(1)
+		f.notify(t, commission("evt_c2_"+b.Name, customer(2)), StatusDuplicate)
+		for i := 3; i <= 9; i++ {
 			customer(i)
 		}
-		// Passing 10 between two events still mails the 10th once.
-		f.notify(t, commission("evt_c11_"+b.Name), StatusSent)
-		f.notify(t, commission("evt_c12_"+b.Name), StatusDuplicate)
+		tenth := signup(10)
+		f.notify(t, commission("evt_c9_"+b.Name, first), StatusDuplicate) // 9 paying: still the first milestone
+		f.notify(t, commission("evt_c10_"+b.Name, tenth), StatusSent)
+		pay(10)
+		customer(11)
+		f.notify(t, commission("evt_c11_"+b.Name, tenth), StatusDuplicate)
 
 		got := f.sent(t, p)
 		var subjects []string
@@ -305,7 +324,7 @@ func TestSendFailureRetries(t *testing.T) {
 	b := dynamotest.Embedded(t)
 	f := newFixture(t, b, endpoint)
 	p := f.enroll(t, "pt_retry", "Rita")
-	ev := event("evt_retry", TypePartnerEnrolled, map[string]any{"partner_id": p.ID})
+	ev := event("evt_retry", events.PartnerEnrolled, map[string]any{"partner_id": p.ID})
 	good := f.n.Sender
 	f.n.Sender = email.NewSES(sestest.Client(endpoint+"/no-such-api"), "")
 	if out, err := f.n.Notify(context.Background(), ev); err == nil {
@@ -322,12 +341,12 @@ func TestSendFailureRetries(t *testing.T) {
 func TestBadEvents(t *testing.T) {
 	b := dynamotest.Embedded(t)
 	f := newFixture(t, b, "http://127.0.0.1:1")
-	for name, ev := range map[string]Event{
-		"no partner id":    event("e1", TypePartnerEnrolled, map[string]any{}),
-		"no id":            event("", TypePartnerEnrolled, map[string]any{"partner_id": "pt_x"}),
-		"not JSON":         {ID: "e2", Type: TypePartnerEnrolled, Data: json.RawMessage(`[1`)},
-		"unknown partner":  event("e3", TypePartnerEnrolled, map[string]any{"partner_id": "pt_nobody"}),
-		"statement period": event("e4", TypeStatementClosed, map[string]any{"partner_id": "pt_x", "status": "payable", "period": "Nov", "currency": "USD"}),
+	for name, ev := range map[string]events.Event{
+		"no partner id":    event("e1", events.PartnerEnrolled, map[string]any{}),
+		"no id":            event("", events.PartnerEnrolled, map[string]any{"partner_id": "pt_x"}),
+		"not JSON":         {ID: "e2", Type: events.PartnerEnrolled, PartnerID: "pt_x", Data: json.RawMessage(`[1`)},
+		"unknown partner":  event("e3", events.PartnerEnrolled, map[string]any{"partner_id": "pt_nobody"}),
+		"statement period": event("e4", events.StatementClosed, map[string]any{"partner_id": "pt_x", "status": "payable", "period": "Nov", "currency": "USD"}),
 	} {
 		if out, err := f.n.Notify(context.Background(), ev); !errors.Is(err, ErrBadEvent) {
 			t.Errorf("%s: Notify = %+v, %v; want ErrBadEvent", name, out, err)
