@@ -21,6 +21,7 @@ import (
 	"partnerkit/shared/invites"
 	"partnerkit/shared/lambdamain"
 	"partnerkit/shared/localdynamo"
+	"partnerkit/shared/notify"
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
 	"partnerkit/shared/requestlog"
@@ -43,6 +44,7 @@ var functions = map[string]lambdamain.Builder{
 	"InvitesFunction":     invites.FromConfig,
 	"UnsubscribeFunction": unsubscribe.FromConfig,
 	"CenterFunction":      center.FromConfig,
+	"NotifyFunction":      notify.HandlerFromConfig,
 }
 
 // stack is the local stack: the gateway in front of every function.
@@ -53,6 +55,7 @@ type stack struct {
 	handlers map[string]lambda.Handler
 	auth     *authorizer
 	outbox   *outbox
+	drain    *drain
 	store    *localdynamo.Server // nil when DYNAMODB_ENDPOINT points elsewhere
 	ses      *localSES           // nil when SES_ENDPOINT points elsewhere
 	log      *slog.Logger
@@ -95,9 +98,11 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	if err != nil {
 		return nil, err
 	}
-	if err := dynamo.EnsureTable(ctx, awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), in); err != nil {
+	db := awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint)
+	if err := dynamo.EnsureTable(ctx, db, in); err != nil {
 		return nil, err
 	}
+	s.drain = &drain{store: dynamo.New(db, cfg.TableName), seen: map[string]bool{}}
 	for _, id := range tpl.Functions() {
 		build, ok := functions[id]
 		if !ok {

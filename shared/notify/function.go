@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
@@ -46,4 +48,15 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Noti
 		Now:          time.Now,
 		Log:          log,
 	}, nil
+}
+
+// HandlerFromConfig builds NotifyFunction's Lambda handler, the table
+// stream's consumer: the one place functions/notify wires it.
+func HandlerFromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
+	n, err := FromConfig(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	c := &Consumer{Notifier: n, Log: log}
+	return lambda.NewHandler(c.Handle), nil
 }
