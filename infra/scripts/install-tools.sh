@@ -16,6 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${PARTNERKIT_CACHE:-$HOME/.cache/partnerkit}"
 
 SAM_VERSION="1.170.0"
+STANDARDWEBHOOKS_VERSION="1.1.0"
 DDB_GROUP="software.amazon.dynamodb"
 DDB_ARTIFACT="DynamoDBLocal"
 DDB_VERSION="3.3.1"
@@ -83,6 +84,18 @@ else
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "aws-sam-cli==$SAM_VERSION"
   sam_ok || die "sam --version does not report $SAM_VERSION"
+fi
+
+# The webhook receiver of the events tests verifies partnerkit's signatures
+# with Standard Webhooks' own Python library.
+HOOKS_VENV="$CACHE/webhooks-venv"
+if [[ -x "$HOOKS_VENV/bin/python" ]] && "$HOOKS_VENV/bin/python" -c 'import standardwebhooks' >/dev/null 2>&1; then
+  log "standardwebhooks $STANDARDWEBHOOKS_VERSION: present"
+else
+  log "standardwebhooks $STANDARDWEBHOOKS_VERSION: installing into $HOOKS_VENV"
+  rm -rf "$HOOKS_VENV"
+  python3 -m venv "$HOOKS_VENV"
+  "$HOOKS_VENV/bin/python" -m pip install -q --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 fi
 
 # ---------------------------------------------------------------------------

@@ -198,11 +198,13 @@ func Line(l ledger.Line, now time.Time) Event {
 		PaymentID: l.PaymentID, RefundID: l.RefundID, Amount: l.Amount, Currency: l.Currency, At: Time(at)})
 }
 
-// Lines is Line for each line, in order.
+// Lines is Line for each line, in order. Lines recorded together are
+// stamped a millisecond apart, so deliveries keep their order (a
+// payment's commission before the reversals of its held refunds).
 func Lines(lines []ledger.Line, now time.Time) []Event {
 	out := make([]Event, 0, len(lines))
-	for _, l := range lines {
-		out = append(out, Line(l, now))
+	for i, l := range lines {
+		out = append(out, Line(l, now.Add(time.Duration(i)*time.Millisecond)))
 	}
 	return out
 }
