@@ -313,3 +313,21 @@ func (n *Notifier) compose(p partner.Partner, to string, m mail) (email.Message,
 		},
 	}, nil
 }
+
+// Consume notifies each of evs, in order: the events dispatcher's hook
+// for the events of one outbox item (a delivery.Consumer). Events already
+// mailed are skipped by their marks and unreadable ones are logged and
+// skipped; any other error stops it, so the item is handed over again.
+func (n *Notifier) Consume(ctx context.Context, evs []events.Event) error {
+	for _, ev := range evs {
+		_, err := n.Notify(ctx, ev)
+		if errors.Is(err, ErrBadEvent) {
+			n.Log.ErrorContext(ctx, "event skipped", "event_id", ev.ID, "error", err.Error())
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("notify: event %s: %w", ev.ID, err)
+		}
+	}
+	return nil
+}

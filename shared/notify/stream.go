@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -41,17 +40,10 @@ func (c *Consumer) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent)
 			c.Log.ErrorContext(ctx, "unreadable outbox record skipped", "error", err.Error())
 			continue
 		}
-		for _, ev := range o.Events {
-			_, err := c.Notifier.Notify(ctx, ev)
-			if errors.Is(err, ErrBadEvent) {
-				c.Log.ErrorContext(ctx, "event skipped", "event_id", ev.ID, "error", err.Error())
-				continue
-			}
-			if err != nil {
-				c.Log.ErrorContext(ctx, "notification failed; the record will be retried", "event_id", ev.ID, "error", err.Error())
-				resp.BatchItemFailures = []lambdaevents.DynamoDBBatchItemFailure{{ItemIdentifier: rec.Change.SequenceNumber}}
-				return resp, nil
-			}
+		if err := c.Notifier.Consume(ctx, o.Events); err != nil {
+			c.Log.ErrorContext(ctx, "notification failed; the record will be retried", "outbox_id", o.ID, "error", err.Error())
+			resp.BatchItemFailures = []lambdaevents.DynamoDBBatchItemFailure{{ItemIdentifier: rec.Change.SequenceNumber}}
+			return resp, nil
 		}
 	}
 	return resp, nil
