@@ -32,6 +32,15 @@ const STATEMENT_STATUS = {
   payable: 'Payable', paid: 'Paid', carried_forward: 'Carried forward', on_hold: 'On hold',
 };
 
+// The kinds of partner email, as GET/PUT /partners/{id}/notifications
+// name them, with what each checkbox says.
+const NOTIFICATIONS = [
+  ['welcome', 'Welcome', 'When you join, with your referral link.'],
+  ['first_signup', 'First referred signup', 'Once, when the first person signs up through you.'],
+  ['statement_payable', 'Payable statements', 'Each month a statement becomes payable, with its amount.'],
+  ['milestones', 'Milestones', 'Your 1st, 10th and 100th paying customer.'],
+];
+
 const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
 
 const OUTCOME = {
@@ -331,10 +340,11 @@ class PartnerkitCenter extends HTMLElement {
       throw err;
     }
     const own = id === 'me';
-    const [activity, customers, links] = await Promise.all([
+    const [activity, customers, links, notifications] = await Promise.all([
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/activity`).catch((err) => err),
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/customers?limit=25`).catch((err) => err),
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/links?limit=50`).catch((err) => err),
+      this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/notifications`).catch((err) => err),
     ]);
     return [
       this.#linkSection(p, own),
@@ -344,6 +354,7 @@ class PartnerkitCenter extends HTMLElement {
       this.#promoLinksSection(p, links, own),
       this.#earningsSection(p),
       this.#customersSection(p, customers),
+      this.#notificationsSection(p, notifications, own),
     ].filter(Boolean);
   }
 
@@ -563,6 +574,55 @@ class PartnerkitCenter extends HTMLElement {
           money(l.amount, l.currency)]), { numeric: [4] }));
     }
     return nodes;
+  }
+
+  // #notificationsSection lets the partner (or an admin, for it) choose
+  // which emails it gets: one checkbox per kind in a fieldset, saved
+  // together, with the outcome announced.
+  #notificationsSection(p, prefs, own) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'notify-title' },
+      h('h2', { id: 'notify-title' }, 'Notifications'));
+    if (prefs instanceof Error) {
+      section.append(h('p', { class: 'error' }, `Email settings could not be loaded: ${prefs.message}`));
+      return section;
+    }
+    const boxes = NOTIFICATIONS.map(([kind, label, hint]) => {
+      const id = `notify-${kind}`;
+      const box = h('input', { type: 'checkbox', id, name: kind, 'aria-describedby': `${id}-hint` });
+      box.checked = prefs[kind] !== false;
+      return [kind, box, h('div', { class: 'check' }, box,
+        h('div', {}, h('label', { for: id }, label), h('p', { id: `${id}-hint`, class: 'hint' }, hint)))];
+    });
+    const status = h('p', { class: 'saved', role: 'status' });
+    const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const save = h('button', { type: 'submit' }, 'Save email settings');
+    const form = h('form', {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.hidden = true;
+        status.textContent = '';
+        save.disabled = true;
+        try {
+          const body = Object.fromEntries(boxes.map(([kind, box]) => [kind, box.checked]));
+          const saved = await this.#api('PUT', `/partners/${encodeURIComponent(p.partner_id)}/notifications`, { body });
+          for (const [kind, box] of boxes) box.checked = saved[kind] !== false;
+          status.textContent = 'Email settings saved.';
+        } catch (err) {
+          error.hidden = false;
+          error.textContent = err.message;
+        } finally {
+          save.disabled = false;
+        }
+      },
+    },
+    h('fieldset', {},
+      h('legend', {}, own ? 'Email me about' : 'Email this partner about'),
+      boxes.map(([, , row]) => row)),
+    save, status, error);
+    section.append(
+      h('p', { class: 'muted' }, 'Every email also has a link to stop that kind of email, or all of them.'),
+      form);
+    return section;
   }
 
   #customersSection(p, first) {
