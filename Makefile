@@ -4,7 +4,7 @@
 GO        ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w"
 LAMBDA_ENV = GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS = redirect partners signup billing stripe accrual invites unsubscribe center notify
+FUNCTIONS = redirect partners signup billing stripe accrual invites unsubscribe center endpoints events
 
 .PHONY: run test bench coldstart build fmt vet clean
 
@@ -58,11 +58,14 @@ build-AccrualFunction:
 build-InvitesFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/invites
 
-build-NotifyFunction:
-	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/notify
-
 build-UnsubscribeFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/unsubscribe
 
 build-CenterFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/center
+
+build-EndpointsFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/endpoints
+
+build-EventsFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/events

@@ -44,8 +44,6 @@ func (s *stack) serveLocal(w http.ResponseWriter, r *http.Request) {
 		s.invoke(w, r, strings.TrimPrefix(path, "/invoke/"))
 	case strings.HasPrefix(path, "/ses/") && s.ses != nil:
 		s.ses.ServeHTTP(w, r)
-	case path == "/drain" && r.Method == http.MethodPost:
-		s.serveDrain(w, r)
 	case path == "/outbox" && r.Method == http.MethodGet:
 		emails := s.outbox.list()
 		writeJSON(w, http.StatusOK, map[string]any{"emails": emails})

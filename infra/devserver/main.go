@@ -61,12 +61,8 @@ func run(templatePath string) error {
 	for _, r := range stack.routes {
 		fmt.Printf("  %-6s %-28s %s\n", r.Method, r.Path, r.Function)
 	}
-	fmt.Println("local helpers: POST /_local/token, POST /_local/invoke/{LogicalId}, GET /_local/outbox, POST /_local/drain, GET /_local/landing, /_local/ses (SES v2 SendEmail into the outbox)")
+	fmt.Println("local helpers: POST /_local/token, POST /_local/invoke/{LogicalId}, GET /_local/outbox, GET /_local/landing, /_local/ses (SES v2 SendEmail into the outbox)")
 	fmt.Printf("listening on http://%s\n", ln.Addr())
-
-	// The table's stream, locally: new outbox items reach the stream's
-	// consumers within a second.
-	go stack.drainLoop(ctx, 500*time.Millisecond)
 
 	srv := &http.Server{Handler: stack, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

@@ -16,7 +16,9 @@ import (
 	"partnerkit/shared/billing"
 	"partnerkit/shared/center"
 	"partnerkit/shared/config"
+	deliver "partnerkit/shared/delivery"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/endpoints"
 	"partnerkit/shared/httpapi"
 	"partnerkit/shared/invites"
 	"partnerkit/shared/lambdamain"
@@ -44,8 +46,13 @@ var functions = map[string]lambdamain.Builder{
 	"InvitesFunction":     invites.FromConfig,
 	"UnsubscribeFunction": unsubscribe.FromConfig,
 	"CenterFunction":      center.FromConfig,
-	"NotifyFunction":      notify.HandlerFromConfig,
+	"EndpointsFunction":   endpoints.FromConfig,
+	"EventsFunction":      deliver.FromConfig,
 }
+
+// DrainInterval is how often the local stack delivers events: its
+// stand-in for the table's stream and the every-minute schedule.
+const DrainInterval = 500 * time.Millisecond
 
 // stack is the local stack: the gateway in front of every function.
 type stack struct {
@@ -55,10 +62,11 @@ type stack struct {
 	handlers map[string]lambda.Handler
 	auth     *authorizer
 	outbox   *outbox
-	drain    *drain
 	store    *localdynamo.Server // nil when DYNAMODB_ENDPOINT points elsewhere
 	ses      *localSES           // nil when SES_ENDPOINT points elsewhere
 	log      *slog.Logger
+	// stopDrain ends the loop that delivers the outbox's events.
+	stopDrain context.CancelFunc
 }
 
 func newStack(ctx context.Context, templatePath string, cfg config.Config, log *slog.Logger) (*stack, error) {
@@ -102,7 +110,19 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	if err := dynamo.EnsureTable(ctx, db, in); err != nil {
 		return nil, err
 	}
-	s.drain = &drain{store: dynamo.New(db, cfg.TableName), seen: map[string]bool{}}
+	// Events leave the outbox as in AWS, through the same worker; loopback
+	// receivers are allowed locally.
+	drainCtx, stop := context.WithCancel(context.Background())
+	s.stopDrain = stop
+	// The partner emails take the outbox's events as in AWS, through the
+	// local SES endpoint.
+	notifier, err := notify.FromConfig(ctx, cfg, log.With("function", "EventsFunction"))
+	if err != nil {
+		return nil, err
+	}
+	w := &deliver.Worker{Store: dynamo.New(db, cfg.TableName), Sender: deliver.NewHTTPSender(true), Now: time.Now,
+		Log: log.With("function", "EventsFunction"), Consumers: []deliver.Consumer{notifier.Consume}}
+	go w.Run(drainCtx, DrainInterval)
 	for _, id := range tpl.Functions() {
 		build, ok := functions[id]
 		if !ok {
@@ -120,6 +140,9 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 
 // Close stops the embedded store and the local SES endpoint.
 func (s *stack) Close() {
+	if s.stopDrain != nil {
+		s.stopDrain()
+	}
 	if s.store != nil {
 		s.store.Close()
 	}

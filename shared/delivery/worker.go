@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -260,4 +261,25 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// SendNow sends e to ep once, at once, and returns its delivery as
+// attempted (a test event: never queued, never retried).
+func SendNow(ctx context.Context, s Sender, ep hooks.Endpoint, e events.Event, now time.Time) (hooks.Delivery, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return hooks.Delivery{}, err
+	}
+	headers, err := hooks.Sign(e.ID, time.Now(), body, ep.Secrets(now))
+	if err != nil {
+		return hooks.Delivery{}, err
+	}
+	res := s.Send(ctx, ep.URL, headers, body)
+	d := hooks.Delivery{EndpointID: ep.ID, EventID: e.ID, EventType: e.Type, Body: body, CreatedAt: e.CreatedAt,
+		Attempts: 1, LastCode: res.Code, LastError: res.Err, LastLatency: res.Latency, FirstAttempt: now, LastAttempt: now,
+		Status: hooks.DeliveryFailed}
+	if res.OK() {
+		d.Status, d.DeliveredAt = hooks.DeliveryDelivered, now
+	}
+	return d, nil
 }

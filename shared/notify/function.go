@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
@@ -18,8 +16,8 @@ import (
 	"partnerkit/shared/unsubscribe"
 )
 
-// FromConfig builds the notifier: the one place the events consumer in
-// AWS and the local stack's drain wire it. Emails go to SES_ENDPOINT when
+// FromConfig builds the notifier: the one place the events function and
+// the local stack's events worker wire it. Emails go to SES_ENDPOINT when
 // it is set (the local stack sets its own SES endpoint).
 func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Notifier, error) {
 	if err := cfg.Require(config.CookieSecret, config.HashSecret); err != nil {
@@ -48,15 +46,4 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Noti
 		Now:          time.Now,
 		Log:          log,
 	}, nil
-}
-
-// HandlerFromConfig builds NotifyFunction's Lambda handler, the table
-// stream's consumer: the one place functions/notify wires it.
-func HandlerFromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambda.Handler, error) {
-	n, err := FromConfig(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	c := &Consumer{Notifier: n, Log: log}
-	return lambda.NewHandler(c.Handle), nil
 }
