@@ -38,7 +38,7 @@ type fixture struct {
 	tokens   *unsubscribe.Tokens
 }
 
-func newFixture(t *testing.T, b dynamotest.Backend, endpoint string) fixture {
+func newFixture(t testing.TB, b dynamotest.Backend, endpoint string) fixture {
 	t.Helper()
 	kr, err := signing.ParseKeyring("k1:0123456789abcdef-notify")
 	if err != nil {
