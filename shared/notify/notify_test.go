@@ -356,3 +356,39 @@ func TestBadEvents(t *testing.T) {
 		t.Errorf("an event without an email = %+v, %v; want ignored", out, err)
 	}
 }
+
+// TestPartnerWithoutAddress: a partner enrolled without an email claim is
+// sent nothing, and nothing fails.
+func TestPartnerWithoutAddress(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	f := newFixture(t, b, "http://127.0.0.1:1")
+	p := partner.Partner{ID: "pt_noaddr", Code: "noaddr", Subject: "sub-noaddr", Status: partner.StatusActive, CreatedAt: testNow}
+	if _, _, err := f.st.CreatePartner(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	f.notify(t, event("evt_noaddr", events.PartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusNoAddress)
+}
+
+// TestNamesInEmails: a name that breaks the name rule (stored before it
+// existed) is not shown; markup in a valid name is text in the HTML part;
+// subjects are one line.
+func TestNamesInEmails(t *testing.T) {
+	f := newFixture(t, dynamotest.Backend{}, "")
+	for name, want := range map[string]string{
+		"Jane\u202eenaJ":        "Hi there,",
+		"Jane\nBcc: x@evil.com": "Hi there,",
+		"Ann & <i>Co</i>":       "Hi Ann &amp; &lt;i&gt;Co&lt;/i&gt;,",
+		"":                      "Hi there,",
+	} {
+		m, err := f.n.compose(partner.Partner{ID: "pt_n", Code: "n", Name: name}, "n@example.com", mail{Kind: partner.KindMilestones, Milestone: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(m.HTML, "<p>"+want+"</p>") {
+			t.Errorf("name %q: HTML lacks %q", name, want)
+		}
+		if m.Subject != "100 paying customers on app.example.com" || m.Validate() != nil {
+			t.Errorf("name %q: subject %q (%v)", name, m.Subject, m.Validate())
+		}
+	}
+}
