@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"partnerkit/shared/dynamo"
@@ -54,6 +55,9 @@ type Worker struct {
 	// DisabledRecheck is how often a disabled endpoint's queues are looked
 	// at again (default 10 minutes).
 	DisabledRecheck time.Duration
+	// Parallel is how many outbox items and queues are worked at once
+	// (default 8); a queue's own deliveries always go one at a time.
+	Parallel int
 	// AfterDispatch, when set, runs between enqueueing an outbox item's
 	// deliveries and removing the item: tests crash there.
 	AfterDispatch func(o dynamo.Outbox) error
@@ -71,6 +75,41 @@ func (w *Worker) recheck() time.Duration {
 		return w.DisabledRecheck
 	}
 	return 10 * time.Minute
+}
+
+func (w *Worker) parallel() int {
+	if w.Parallel > 0 {
+		return w.Parallel
+	}
+	return 8
+}
+
+// each runs f on every element of items, w.parallel() at a time, and
+// returns the number that succeeded and their errors joined.
+func each[T any](w *Worker, items []T, f func(T) (int, error)) (int, error) {
+	var (
+		mu    sync.Mutex
+		total int
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, w.parallel())
+	for _, it := range items {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n, err := f(it)
+			mu.Lock()
+			total += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return total, errors.Join(errs...)
 }
 
 func (w *Worker) log() *slog.Logger {
@@ -120,12 +159,12 @@ func (w *Worker) Sweep(ctx context.Context, age time.Duration, limit int) (int, 
 	if err != nil {
 		return 0, err
 	}
-	for i, o := range items {
+	return each(w, items, func(o dynamo.Outbox) (int, error) {
 		if err := w.Dispatch(ctx, o); err != nil {
-			return i, err
+			return 0, err
 		}
-	}
-	return len(items), nil
+		return 1, nil
+	})
 }
 
 // Work attempts the queues due now, up to limit of them, and returns how
@@ -135,16 +174,7 @@ func (w *Worker) Work(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	attempted := 0
-	var errs []error
-	for _, q := range qs {
-		n, err := w.WorkQueue(ctx, q)
-		attempted += n
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return attempted, errors.Join(errs...)
+	return each(w, qs, func(q dynamo.QueueRef) (int, error) { return w.WorkQueue(ctx, q) })
 }
 
 // WorkQueue leases one queue and attempts its deliveries in order until
@@ -160,6 +190,8 @@ func (w *Worker) WorkQueue(ctx context.Context, q dynamo.QueueRef) (int, error) 
 		return 0, err
 	}
 	attempts := 0
+	// Read once per lease: an admin's change applies from the next one.
+	ep, epErr := w.Store.Endpoint(ctx, q.EndpointID)
 	for {
 		if ctx.Err() != nil || w.Now().Sub(start) > w.lease()/2 {
 			return attempts, w.Store.Release(ctx, l)
@@ -172,7 +204,7 @@ func (w *Worker) WorkQueue(ctx context.Context, q dynamo.QueueRef) (int, error) 
 			_, err := w.Store.ReleaseEmpty(ctx, l)
 			return attempts, err
 		}
-		ep, err := w.Store.Endpoint(ctx, q.EndpointID)
+		err = epErr
 		if errors.Is(err, dynamo.ErrNotFound) {
 			// The endpoint was deleted: its waiting deliveries go with it.
 			if err := w.Store.DropDelivery(ctx, l, d); err != nil {
@@ -188,6 +220,8 @@ func (w *Worker) WorkQueue(ctx context.Context, q dynamo.QueueRef) (int, error) 
 		}
 		attempts++
 		ok, err = w.attempt(ctx, l, ep, d)
+		// A success ended the endpoint's failing streak.
+		ep.FailingSince = time.Time{}
 		if err != nil || !ok {
 			return attempts, errors.Join(err, w.Store.Release(ctx, l))
 		}
