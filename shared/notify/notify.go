@@ -13,6 +13,8 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/aws/smithy-go"
+
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/email"
 	"partnerkit/shared/emailaddr"
@@ -44,6 +46,7 @@ const (
 	StatusSuppressed = "suppressed" // the partner's address unsubscribed
 	StatusNoAddress  = "no_address" // the partner has no valid address
 	StatusIgnored    = "ignored"    // the event asks for no email
+	StatusRejected   = "rejected"   // SES refused this message for good
 )
 
 // Outcome is what Notify did with one event.
@@ -214,6 +217,15 @@ func (n *Notifier) send(ctx context.Context, p partner.Partner, m mail) (Outcome
 		return out, err
 	}
 	id, err := n.Sender.Send(ctx, msg)
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "MessageRejected" {
+		// SES refuses this message whenever it is sent (an unverified
+		// address in the sandbox, say): retrying would hold the event in
+		// the outbox forever, so the mark stays and the refusal is logged.
+		n.Log.ErrorContext(ctx, "partner email rejected by SES", "partner_id", p.ID, "kind", m.Kind, "error_code", ae.ErrorCode())
+		out.Status = StatusRejected
+		return out, nil
+	}
 	if err != nil {
 		return out, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go"
 
 	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
@@ -390,5 +391,30 @@ func TestNamesInEmails(t *testing.T) {
 		if m.Subject != "100 paying customers on app.example.com" || m.Validate() != nil {
 			t.Errorf("name %q: subject %q (%v)", name, m.Subject, m.Validate())
 		}
+	}
+}
+
+type rejectingSender struct{ calls int }
+
+func (s *rejectingSender) Send(context.Context, email.Message) (string, error) {
+	s.calls++
+	return "", fmt.Errorf("email: SES SendEmail: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "Email address is not verified."})
+}
+
+// TestRejectedForGood: a message SES rejects is not retried (the event
+// would stay in the outbox forever); other failures are.
+func TestRejectedForGood(t *testing.T) {
+	b := dynamotest.Embedded(t)
+	f := newFixture(t, b, "http://127.0.0.1:1")
+	s := &rejectingSender{}
+	f.n.Sender = s
+	p := f.enroll(t, "pt_rejected", "Rex")
+	ev := event("evt_rejected", events.PartnerEnrolled, map[string]any{"partner_id": p.ID})
+	if err := f.n.Consume(context.Background(), []events.Event{ev}); err != nil {
+		t.Fatalf("Consume of a rejected email = %v, want nil (nothing to retry)", err)
+	}
+	f.notify(t, ev, StatusDuplicate)
+	if s.calls != 1 {
+		t.Errorf("SES asked %d times, want once", s.calls)
 	}
 }
