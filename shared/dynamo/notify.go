@@ -153,3 +153,37 @@ func (st *Store) PayingCustomers(ctx context.Context, partnerID, customerID stri
 
 // payingAttr is the STATS item's count of customers who ever paid.
 const payingAttr = "paying_customers"
+
+// Notified reports whether the mark of a once-only email was claimed, in
+// one consistent read, without claiming it.
+func (st *Store) Notified(ctx context.Context, mark string) (bool, error) {
+	_, err := st.get(ctx, "NOTIFIED#"+mark, "NOTIFIED", true)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("dynamo: reading notification mark: %w", err)
+	}
+	return true, nil
+}
+
+// FirstCustomer returns the partner's earliest attributed customer still
+// credited to it, or "" when its list shows none yet: one Query of one
+// item on the partner's customer list (gsi1, eventually consistent, so a
+// customer attributed a moment ago may not show yet).
+func (st *Store) FirstCustomer(ctx context.Context, partnerID string) (string, error) {
+	out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: st.table, IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(customersPK(partnerID))},
+		ScanIndexForward:          aws.Bool(true),
+		Limit:                     aws.Int32(1),
+	})
+	if err != nil {
+		return "", fmt.Errorf("dynamo: reading the partner's first customer: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return "", nil
+	}
+	return str(out.Items[0], "customer_id"), nil
+}

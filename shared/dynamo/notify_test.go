@@ -160,3 +160,38 @@ func TestPayingCustomersCountsTheEventsCustomer(t *testing.T) {
 		check("", 1)
 	})
 }
+
+// TestFirstCustomerAndNotified: a partner's first customer is its
+// earliest attributed one; a mark reads as claimed only once claimed.
+func TestFirstCustomerAndNotified(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		if got, err := st.FirstCustomer(ctx, "pt_f"); err != nil || got != "" {
+			t.Fatalf("FirstCustomer of a partner without customers = %q, %v", got, err)
+		}
+		// Stored out of order: the later signup first.
+		for i, at := range []time.Time{now.Add(2 * time.Hour), now, now.Add(time.Hour)} {
+			id := fmt.Sprintf("cus_f%d", i)
+			s := attribution.Signup{CustomerID: id, Email: id + "@example.com", CreatedAt: at}
+			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: "pt_f", At: at.Add(-time.Minute)}}, 90*24*time.Hour)
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_" + id, Status: 200, Body: "{}"}
+			if _, _, _, err := st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", 900+i), resp, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := st.FirstCustomer(ctx, "pt_f"); err != nil || got != "cus_f1" {
+			t.Errorf("FirstCustomer = %q, %v; want cus_f1, the earliest", got, err)
+		}
+		if ok, err := st.Notified(ctx, "PARTNER#pt_f#first_signup"); err != nil || ok {
+			t.Errorf("Notified before any claim = %v, %v", ok, err)
+		}
+		if _, err := st.ClaimNotification(ctx, "PARTNER#pt_f#first_signup", now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := st.Notified(ctx, "PARTNER#pt_f#first_signup"); err != nil || !ok {
+			t.Errorf("Notified after the claim = %v, %v; want true", ok, err)
+		}
+	})
+}

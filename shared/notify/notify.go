@@ -68,6 +68,8 @@ type Store interface {
 	ClaimNotification(ctx context.Context, mark string, at time.Time) (bool, error)
 	ReleaseNotification(ctx context.Context, mark string) error
 	PayingCustomers(ctx context.Context, partnerID, customerID string) (int64, error)
+	Notified(ctx context.Context, mark string) (bool, error)
+	FirstCustomer(ctx context.Context, partnerID string) (string, error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -136,6 +138,28 @@ func (n *Notifier) Notify(ctx context.Context, ev events.Event) (Outcome, error)
 	switch kind {
 	case partner.KindFirstSignup:
 		mark = "PARTNER#" + d.PartnerID + "#" + kind
+		// Only the partner's earliest customer's event brings it: not the
+		// next signup of a partner whose first came before these emails,
+		// nor one handled while an earlier signup's event is still on its
+		// way. The mark is read first, so later signups cost one read.
+		sent, err := n.Store.Notified(ctx, mark)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if sent {
+			return Outcome{Kind: kind, Status: StatusDuplicate}, nil
+		}
+		first, err := n.Store.FirstCustomer(ctx, d.PartnerID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if first == "" {
+			// The list is an index: this signup is not in it yet.
+			return Outcome{}, fmt.Errorf("notify: %s: the partner's customers do not show the signup yet", ev.ID)
+		}
+		if first != d.CustomerID {
+			return Outcome{Kind: kind, Status: StatusIgnored}, nil
+		}
 	case partner.KindMilestones:
 		count, err := n.Store.PayingCustomers(ctx, d.PartnerID, d.CustomerID)
 		if err != nil {

@@ -276,15 +276,20 @@ func TestFirstSignupAndMilestones(t *testing.T) {
 			pay(i)
 			return id
 		}
-		attributed := func(id string) events.Event {
-			return event(id, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_x", "email": "carol.customer@example.org"})
+		attributed := func(id, customerID string) events.Event {
+			return event(id, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": customerID, "email_hint": "c***@example.org"})
 		}
 		commission := func(id, customerID string) events.Event {
 			return event(id, events.CommissionCreated, map[string]any{"partner_id": p.ID, "customer_id": customerID, "amount": 250, "currency": "USD"})
 		}
-		f.notify(t, attributed("evt_a1_"+b.Name), StatusSent)
-		f.notify(t, attributed("evt_a2_"+b.Name), StatusDuplicate)
+		// An event whose signup the partner's list does not show yet is
+		// retried, never taken as "not the first".
+		if out, err := f.n.Notify(ctx, attributed("evt_a0_"+b.Name, "cus_not_listed")); err == nil || errors.Is(err, ErrBadEvent) {
+			t.Errorf("first signup not listed yet: %+v, %v; want an error to retry", out, err)
+		}
 		first := signup(1)
+		f.notify(t, attributed("evt_a1_"+b.Name, first), StatusSent)
+		f.notify(t, attributed("evt_a1b_"+b.Name, first), StatusDuplicate)
 		f.notify(t, commission("evt_c0_"+b.Name, ""), StatusIgnored) // no paying customer yet
 		// The commission's event may come before the payment is counted:
 		// its customer counts all the same, and not twice once counted.
@@ -300,6 +305,7 @@ func TestFirstSignupAndMilestones(t *testing.T) {
 		pay(10)
 		customer(11)
 		f.notify(t, commission("evt_c11_"+b.Name, tenth), StatusDuplicate)
+		f.notify(t, attributed("evt_a11_"+b.Name, tenth), StatusDuplicate)
 
 		got := f.sent(t, p)
 		var subjects []string
@@ -417,4 +423,33 @@ func TestRejectedForGood(t *testing.T) {
 	if s.calls != 1 {
 		t.Errorf("SES asked %d times, want once", s.calls)
 	}
+}
+
+// TestFirstSignupIsTheFirstCustomer: a partner whose first customer came
+// before its event (or before these emails existed) is not told of a
+// later signup as its first; the first's own event, however late, is.
+func TestFirstSignupIsTheFirstCustomer(t *testing.T) {
+	endpoint := sestest.Endpoint(t)
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		f := newFixture(t, b, endpoint)
+		p := f.enroll(t, "pt_fs_"+b.Name, "Fay")
+		for i, at := range []time.Time{testNow, testNow.Add(time.Hour)} {
+			id := fmt.Sprintf("cus_fs_%s_%d", b.Name, i)
+			s := attribution.Signup{CustomerID: id, Email: id + "@example.org", CreatedAt: at}
+			d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: p.ID, At: at.Add(-time.Minute)}}, 90*24*time.Hour)
+			resp := dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_" + id, Status: 200, Body: "{}"}
+			if _, _, _, err := f.st.SaveAttribution(ctx, d, s, fmt.Sprintf("%032x", 500+i), resp, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		second := event("evt_fs2_"+b.Name, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_fs_" + b.Name + "_1"})
+		first := event("evt_fs1_"+b.Name, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_fs_" + b.Name + "_0"})
+		f.notify(t, second, StatusIgnored)
+		f.notify(t, first, StatusSent)
+		f.notify(t, second, StatusDuplicate)
+		if got := f.sent(t, p); len(got) != 1 {
+			t.Errorf("captured %d emails, want the one first signup", len(got))
+		}
+	})
 }

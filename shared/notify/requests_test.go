@@ -29,6 +29,10 @@ func TestRequestsPerEmail(t *testing.T) {
 		sender := &nopSender{}
 		f.n.Sender = sender
 		p := f.enroll(t, "pt_cost_"+b.Name, "Cost")
+		// The partner's first signup was mailed already.
+		if _, err := f.st.ClaimNotification(context.Background(), "PARTNER#"+p.ID+"#"+partner.KindFirstSignup, testNow); err != nil {
+			t.Fatal(err)
+		}
 		tests := []struct {
 			name          string
 			ev            events.Event
@@ -39,6 +43,8 @@ func TestRequestsPerEmail(t *testing.T) {
 			{"welcome", event("evt_cost_w_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusSent, 3, 1},
 			// the partner; the mark, refused
 			{"redelivered", event("evt_cost_w_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusDuplicate, 1, 1},
+			// a later signup: the first signup's mark, nothing more
+			{"later signup", event("evt_cost_s_"+b.Name, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_2"}), StatusDuplicate, 1, 0},
 			// no paying customer yet: the counter and the customer, nothing more
 			{"milestone", event("evt_cost_m_"+b.Name, events.CommissionCreated, map[string]any{"partner_id": p.ID, "customer_id": "cus_unknown"}), StatusIgnored, 2, 0},
 		}
