@@ -45,6 +45,12 @@
 //	ACCRUAL#<p>         START#<n> a run began writing shard n of period p
 //	STMTS#<p>#<n>       <partner>#<cur>  a statement (gsi1: PSTMT#<partner>)
 //	CARRY#<p>#<n>       <partner>#<cur>  a balance p carried forward
+//	OUTBOX#<evt>        OUTBOX    events written with the change that made them, until
+//	                              dispatched (gsi1: OUTBOX#<n>; outbox.go)
+//	HOOK#<ep>           ENDPOINT  a webhook endpoint (gsi1: HOOKS)
+//	DELIVERY#<ep>#<evt> DELIVERY  an event's delivery to an endpoint (gsi1: HOOKLOG#<ep>)
+//	HOOKQ#<ep>#<queue>  <created>#<evt>, ~HEAD  a partner's deliveries waiting, in
+//	                              order, and the queue's next attempt (gsi1: HOOKDUE#<n>)
 //
 // Ledger shards are the partner's shard (PartnerShard), so one shard holds
 // all of a partner's lines and statements of a period. Attributed

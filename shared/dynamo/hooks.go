@@ -226,8 +226,17 @@ func deliveryItem(d hooks.Delivery) map[string]types.AttributeValue {
 	item["delivered_at"] = optTime(d.DeliveredAt)
 	item["redelivered_by"] = s(d.RedeliveredBy)
 	item["gsi1pk"], item["gsi1sk"] = s("HOOKLOG#"+d.EndpointID), s(timeText(d.CreatedAt)+"#"+d.EventID)
+	if d.Status != hooks.DeliveryPending && !d.LastAttempt.IsZero() {
+		// The log keeps finished deliveries for DeliveryLogTTL; a pending
+		// one stays until it is done.
+		item[attrExpires] = i64(d.LastAttempt.Add(DeliveryLogTTL).Unix())
+	}
 	return item
 }
+
+// DeliveryLogTTL is how long a finished delivery stays in its endpoint's
+// log (and can be redelivered).
+const DeliveryLogTTL = 30 * 24 * time.Hour
 
 func deliveryFrom(item map[string]types.AttributeValue) hooks.Delivery {
 	attempts, _ := num(item, "attempts")
