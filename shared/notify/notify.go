@@ -176,6 +176,15 @@ func (n *Notifier) Notify(ctx context.Context, ev events.Event) (Outcome, error)
 			return Outcome{Status: StatusIgnored}, nil
 		}
 		mark = fmt.Sprintf("PARTNER#%s#%s#%d", d.PartnerID, kind, m.Milestone)
+		// Most payments come between milestones: a read of the mark
+		// answers them, without the partner or a refused write.
+		sent, err := n.Store.Notified(ctx, mark)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if sent {
+			return Outcome{Kind: kind, Status: StatusDuplicate}, nil
+		}
 	case partner.KindStatementPayable:
 		if _, err := time.Parse("2006-01", d.Period); err != nil || d.Currency == "" {
 			return Outcome{}, fmt.Errorf("%w: statement.closed %q needs period and currency", ErrBadEvent, ev.ID)

@@ -2,8 +2,11 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
+	"partnerkit/shared/attribution"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/email"
@@ -29,8 +32,17 @@ func TestRequestsPerEmail(t *testing.T) {
 		sender := &nopSender{}
 		f.n.Sender = sender
 		p := f.enroll(t, "pt_cost_"+b.Name, "Cost")
-		// The partner's first signup was mailed already.
-		if _, err := f.st.ClaimNotification(context.Background(), "PARTNER#"+p.ID+"#"+partner.KindFirstSignup, testNow); err != nil {
+		// The partner's first signup and first milestone were mailed already.
+		for _, mark := range []string{"PARTNER#" + p.ID + "#" + partner.KindFirstSignup, "PARTNER#" + p.ID + "#" + partner.KindMilestones + "#1"} {
+			if _, err := f.st.ClaimNotification(context.Background(), mark, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := f.enroll(t, "pt_cost_none_"+b.Name, "None")
+		// cus_paid: p's customer, paying (its payment not counted yet).
+		s := attribution.Signup{CustomerID: "cus_paid", Email: "paid@example.org", CreatedAt: testNow}
+		d := attribution.Decide(s, []attribution.Touch{{Source: attribution.SourceClick, PartnerID: p.ID, At: testNow.Add(-time.Hour)}}, 90*24*time.Hour)
+		if _, _, _, err := f.st.SaveAttribution(context.Background(), d, s, fmt.Sprintf("%032x", 77), dynamo.WebhookResponse{Endpoint: "signup", ID: "msg_paid", Status: 200, Body: "{}"}, testNow); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -45,8 +57,10 @@ func TestRequestsPerEmail(t *testing.T) {
 			{"redelivered", event("evt_cost_w_"+b.Name, events.PartnerEnrolled, map[string]any{"partner_id": p.ID}), StatusDuplicate, 1, 1},
 			// a later signup: the first signup's mark, nothing more
 			{"later signup", event("evt_cost_s_"+b.Name, events.CustomerAttributed, map[string]any{"partner_id": p.ID, "customer_id": "cus_2"}), StatusDuplicate, 1, 0},
+			// a payment after the first milestone: the counter, the customer and the mark
+			{"between milestones", event("evt_cost_b_"+b.Name, events.CommissionCreated, map[string]any{"partner_id": p.ID, "customer_id": "cus_paid"}), StatusDuplicate, 3, 0},
 			// no paying customer yet: the counter and the customer, nothing more
-			{"milestone", event("evt_cost_m_"+b.Name, events.CommissionCreated, map[string]any{"partner_id": p.ID, "customer_id": "cus_unknown"}), StatusIgnored, 2, 0},
+			{"milestone", event("evt_cost_m_"+b.Name, events.CommissionCreated, map[string]any{"partner_id": other.ID, "customer_id": "cus_unknown"}), StatusIgnored, 2, 0},
 		}
 		for _, tt := range tests {
 			counter.Take()
