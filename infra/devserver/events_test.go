@@ -238,3 +238,38 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 		t.Errorf("unknown endpoint: %d", r.StatusCode)
 	}
 }
+
+func TestWebhookEndpointListPages(t *testing.T) {
+	ts := newTestStack(t)
+	admin := ts.user("u-admin", true)
+	for range 3 {
+		if r := ts.api(http.MethodPost, "/webhook-endpoints", admin, `{"url":"https://127.0.0.1/hook","events":["payout.paid"]}`); r.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.StatusCode, r.body)
+		}
+	}
+	var seen []string
+	path := "/webhook-endpoints?limit=2"
+	for range 3 {
+		var page struct {
+			Endpoints  []endpointAnswer `json:"endpoints"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		decode(t, ts.api(http.MethodGet, path, admin, ""), &page)
+		for _, e := range page.Endpoints {
+			seen = append(seen, e.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/webhook-endpoints?limit=2&cursor=" + page.NextCursor
+	}
+	if len(seen) != 3 || seen[0] == seen[1] || seen[1] == seen[2] {
+		t.Errorf("pages listed %v, want the 3 endpoints once each", seen)
+	}
+	if r := ts.api(http.MethodGet, "/webhook-endpoints?limit=0", admin, ""); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("limit=0: %d", r.StatusCode)
+	}
+	if r := ts.api(http.MethodGet, "/webhook-endpoints?cursor=garbage", admin, ""); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("a foreign cursor: %d", r.StatusCode)
+	}
+}

@@ -240,6 +240,17 @@ func checkArrivals(t *testing.T, want []events.Event, got received) {
 			lastCreated[p] = created
 		}
 	}
+	// Customers' addresses (cus_alpha@example.com at signup) never leave;
+	// their hint does. No secret does.
+	raw, _ := json.Marshal(got.Accepted)
+	for _, never := range []string{"cus_alpha@example.com", "cus_bravo@example.com", "whsec_"} {
+		if bytes.Contains(raw, []byte(never)) {
+			t.Errorf("a payload carries %s", never)
+		}
+	}
+	if !bytes.Contains(raw, []byte(`"email_hint":"c***@example.com"`)) {
+		t.Errorf("no attribution carried the customer's masked address")
+	}
 	for _, e := range want {
 		if !seen[e.ID] {
 			t.Errorf("%s %s never arrived", e.Type, e.ID)
@@ -293,6 +304,22 @@ func TestEveryEventArrivesSignedInOrderOnce(t *testing.T) {
 		// Running everything again sends nothing more.
 		if n, err := newWorker(st, c).Drain(context.Background()); err != nil || n != 0 {
 			t.Errorf("second drain: %d attempts, %v", n, err)
+		}
+		// A monthly run interrupted and run again writes its statements,
+		// and their events, again: the same ids, so nothing is sent twice.
+		stmts, err := st.PeriodStatements(context.Background(), "2026-10")
+		if err != nil || len(stmts) != 2 {
+			t.Fatalf("statements: %d, %v", len(stmts), err)
+		}
+		c.Add(time.Hour)
+		if _, err := st.WriteStatements(context.Background(), stmts, true); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := newWorker(st, c).Drain(context.Background()); err != nil || n != 0 {
+			t.Errorf("drain after rewriting the statements: %d attempts, %v", n, err)
+		}
+		if again := r.received(t); len(again.Accepted) != len(want) {
+			t.Errorf("after rewriting the statements %d events arrived, want %d", len(again.Accepted), len(want))
 		}
 	})
 }

@@ -29,7 +29,7 @@ type Summary struct {
 const SweepAge = 2 * time.Minute
 
 // reserve is the time left before the deadline at which an invocation
-// stops taking queues.
+// stops taking queues (or a third of its time, when that is less).
 const reserve = 30 * time.Second
 
 // FromConfig builds the events function's Lambda handler: the one place
@@ -90,8 +90,11 @@ func (w *Worker) Invoke(ctx context.Context, raw json.RawMessage) (Summary, erro
 			return res, err
 		}
 	}
+	deadline, hasDeadline := ctx.Deadline()
+	// A short invocation keeps a third of its time in reserve instead.
+	stopAt := min(reserve, time.Until(deadline)/3)
 	for {
-		if d, ok := ctx.Deadline(); ok && time.Until(d) < reserve {
+		if hasDeadline && time.Until(deadline) < stopAt {
 			return res, nil
 		}
 		n, err := w.Work(ctx, 50)

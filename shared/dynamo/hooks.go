@@ -161,6 +161,23 @@ func (st *Store) Endpoints(ctx context.Context) ([]hooks.Endpoint, error) {
 	return out, err
 }
 
+// EndpointsPage lists endpoints oldest first, a page at a time.
+func (st *Store) EndpointsPage(ctx context.Context, pg Page) ([]hooks.Endpoint, string, error) {
+	items, next, err := st.queryPage(ctx, listQuery{
+		in: &dynamodb.QueryInput{IndexName: aws.String("gsi1"), KeyConditionExpression: aws.String("gsi1pk = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(hooksPK)}},
+		partAttr: "gsi1pk", partValue: hooksPK, keyAttrs: gsi1KeyAttrs,
+	}, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]hooks.Endpoint, 0, len(items))
+	for _, item := range items {
+		out = append(out, endpointFrom(item))
+	}
+	return out, next, nil
+}
+
 // EndpointFailed records a failed delivery on an endpoint: the start of
 // its failing streak unless one is under way, and the endpoint disabled
 // once the streak lasts hooks.DisableAfter. It returns the endpoint as

@@ -22,6 +22,7 @@ type Store interface {
 	PutEndpoint(ctx context.Context, e hooks.Endpoint, create bool, prev time.Time) error
 	Endpoint(ctx context.Context, id string) (hooks.Endpoint, error)
 	Endpoints(ctx context.Context) ([]hooks.Endpoint, error)
+	EndpointsPage(ctx context.Context, pg dynamo.Page) ([]hooks.Endpoint, string, error)
 	DeleteEndpoint(ctx context.Context, id string) error
 	Delivery(ctx context.Context, ep, eventID string) (hooks.Delivery, error)
 	Deliveries(ctx context.Context, ep string, pg dynamo.Page) ([]hooks.Delivery, string, error)
@@ -69,7 +70,7 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 	case "POST /webhook-endpoints":
 		return h.create(ctx, req)
 	case "GET /webhook-endpoints":
-		return h.list(ctx)
+		return h.list(ctx, req)
 	case "GET /webhook-endpoints/{id}":
 		ep, err := h.endpoint(ctx, id)
 		if err != nil {
@@ -221,8 +222,15 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	return httpapi.JSON(http.StatusCreated, view(ep, ep.Secret)), nil
 }
 
-func (h *Handler) list(ctx context.Context) (response, error) {
-	eps, err := h.Store.Endpoints(ctx)
+func (h *Handler) list(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (response, error) {
+	pg, err := page(req)
+	if err != nil {
+		return response{}, err
+	}
+	eps, next, err := h.Store.EndpointsPage(ctx, pg)
+	if errors.Is(err, dynamo.ErrBadCursor) {
+		return response{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "cursor is not one this list handed out.")
+	}
 	if err != nil {
 		return response{}, err
 	}
@@ -230,7 +238,24 @@ func (h *Handler) list(ctx context.Context) (response, error) {
 	for _, e := range eps {
 		out = append(out, view(e, ""))
 	}
-	return httpapi.JSON(http.StatusOK, map[string]any{"endpoints": out}), nil
+	body := map[string]any{"endpoints": out}
+	if next != "" {
+		body["next_cursor"] = next
+	}
+	return httpapi.JSON(http.StatusOK, body), nil
+}
+
+// page reads limit (1–1000, default 100) and cursor.
+func page(req *events.APIGatewayV2HTTPRequest) (dynamo.Page, error) {
+	limit := 100
+	if s, ok := req.QueryStringParameters["limit"]; ok {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return dynamo.Page{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "limit must be an integer from 1 to 1000.")
+		}
+		limit = n
+	}
+	return dynamo.Page{Limit: limit, Cursor: req.QueryStringParameters["cursor"]}, nil
 }
 
 func (h *Handler) patch(ctx context.Context, req *events.APIGatewayV2HTTPRequest, id string) (response, error) {
@@ -351,18 +376,14 @@ func deliveryOf(d hooks.Delivery) deliveryView {
 }
 
 func (h *Handler) deliveries(ctx context.Context, req *events.APIGatewayV2HTTPRequest, id string) (response, error) {
-	limit := 100
-	if s, ok := req.QueryStringParameters["limit"]; ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			return response{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "limit must be an integer from 1 to 1000.")
-		}
-		limit = n
+	pg, err := page(req)
+	if err != nil {
+		return response{}, err
 	}
 	if _, err := h.endpoint(ctx, id); err != nil {
 		return response{}, err
 	}
-	ds, next, err := h.Store.Deliveries(ctx, id, dynamo.Page{Limit: limit, Cursor: req.QueryStringParameters["cursor"]})
+	ds, next, err := h.Store.Deliveries(ctx, id, pg)
 	if errors.Is(err, dynamo.ErrBadCursor) {
 		return response{}, httpapi.Errorf(httpapi.CodeInvalidRequest, "cursor is not one this list handed out.")
 	}
