@@ -57,6 +57,11 @@ func TestEventsBootstrap(t *testing.T) {
 		"DYNAMODB_ENDPOINT=" + os.Getenv(dynamotest.EndpointEnv),
 		"LANDING_URL=https://www.example.com/",
 		"PUBLIC_BASE_URL=https://go.example.com",
+		// The partner emails' settings, as the template gives them; this
+		// partner has no address, so no email is sent.
+		"FROM_EMAIL=partners@example.com",
+		"COOKIE_SECRET=k2:bootstrap-test-secret-0123",
+		"HASH_SECRET=bootstrap-hash-secret",
 	}, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)

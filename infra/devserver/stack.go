@@ -23,6 +23,7 @@ import (
 	"partnerkit/shared/invites"
 	"partnerkit/shared/lambdamain"
 	"partnerkit/shared/localdynamo"
+	"partnerkit/shared/notify"
 	"partnerkit/shared/partners"
 	"partnerkit/shared/redirect"
 	"partnerkit/shared/requestlog"
@@ -113,8 +114,14 @@ func newStack(ctx context.Context, templatePath string, cfg config.Config, log *
 	// receivers are allowed locally.
 	drainCtx, stop := context.WithCancel(context.Background())
 	s.stopDrain = stop
+	// The partner emails take the outbox's events as in AWS, through the
+	// local SES endpoint.
+	notifier, err := notify.FromConfig(ctx, cfg, log.With("function", "EventsFunction"))
+	if err != nil {
+		return nil, err
+	}
 	w := &deliver.Worker{Store: dynamo.New(db, cfg.TableName), Sender: deliver.NewHTTPSender(true), Now: time.Now,
-		Log: log.With("function", "EventsFunction")}
+		Log: log.With("function", "EventsFunction"), Consumers: []deliver.Consumer{notifier.Consume}}
 	go w.Run(drainCtx, DrainInterval)
 	for _, id := range tpl.Functions() {
 		build, ok := functions[id]

@@ -15,6 +15,7 @@ import (
 	"partnerkit/shared/awsconf"
 	"partnerkit/shared/config"
 	"partnerkit/shared/dynamo"
+	"partnerkit/shared/notify"
 )
 
 // Summary is what one invocation of the events function did.
@@ -42,7 +43,12 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		return nil, err
 	}
 	store := dynamo.New(awsconf.DynamoDB(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
-	w := &Worker{Store: store, Sender: NewHTTPSender(cfg.Local), Now: time.Now, Log: log}
+	// The partner emails take every outbox item's events too.
+	n, err := notify.FromConfig(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{Store: store, Sender: NewHTTPSender(cfg.Local), Now: time.Now, Log: log, Consumers: []Consumer{n.Consume}}
 	return lambda.NewHandler(func(ctx context.Context, raw json.RawMessage) (Summary, error) {
 		res, err := w.Invoke(ctx, raw)
 		if err != nil {

@@ -24,7 +24,10 @@
 //	WEBHOOK#<ep>#<id>   WEBHOOK   a webhook delivery's first response (expires)
 //	CUSTOMER#<id>       ATTRIBUTION  a customer's attribution and its evidence
 //	PARTNER#<id>        STATS     a partner's signup counter with daily counts, paid
-//	                              totals, and its link ids and link counts
+//	                              totals, its link ids and link counts, and how many
+//	                              of its customers ever paid
+//	PARTNER#<id>        NOTIFY    the partner's lifecycle email preferences
+//	NOTIFIED#<mark>     NOTIFIED  a lifecycle email sent (or being sent) once (expires)
 //	PARTNER#<id>        PENDING#<p>  the partner's lines in bucket p, per currency
 //	PARTNER#<id>        PAYDAY#<day>  customers whose last payment was that day
 //	PAYMENT#<id>        PAYMENT   a payment, its commission and refunds so far

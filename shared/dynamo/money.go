@@ -122,7 +122,11 @@ func (st *Store) TouchCustomer(ctx context.Context, c payments.Customer, paidAt 
 		}
 		if c.LastPaidAt.IsZero() {
 			// A first payment makes a paying customer of its link's day.
-			items = append(items, day(paidAt, "1"))
+			// It also counts toward the partner's lifetime paying
+			// customers, which the milestone emails read.
+			items = append(items, day(paidAt, "1"), types.TransactWriteItem{Update: &types.Update{TableName: st.table,
+				Key: statsKey(c.Decision.PartnerID), UpdateExpression: aws.String("ADD " + payingAttr + " :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}})
 			items = append(items, st.convAdds(c.Decision.PartnerID, c.Decision.LinkID, c.Decision.Sid, paidAt, map[string]int64{"customers": 1})...)
 		} else if dayText(c.LastPaidAt) != dayText(paidAt) {
 			items = append(items, day(paidAt, "1"), day(c.LastPaidAt, "-1"))

@@ -33,6 +33,7 @@ type Store interface {
 	CenterStore
 	LinkStore
 	NumbersStore
+	NotificationStore
 	Partners(ctx context.Context, ids []string) (map[string]partner.Partner, error)
 }
 
@@ -106,6 +107,10 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayV2HTTPRequest
 		return h.patchLink(ctx, req, caller)
 	case "GET /partners/{id}/links/{link_id}/activity":
 		return h.linkActivity(ctx, req, caller)
+	case "GET /partners/{id}/notifications":
+		return h.getNotifications(ctx, req, caller)
+	case "PUT /partners/{id}/notifications":
+		return h.putNotifications(ctx, req, caller)
 	case "GET /program/numbers":
 		return h.programNumbers(ctx, req, caller)
 	case "GET /program":

@@ -12,11 +12,13 @@ import (
 
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/httpapi"
+	"partnerkit/shared/partner"
 )
 
 // Store is what unsubscribing needs of the store.
 type Store interface {
 	Suppress(ctx context.Context, emailHash string, at time.Time) error
+	SetNotificationPrefs(ctx context.Context, partnerID string, on map[string]bool) error
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -38,6 +40,30 @@ var (
 	tooLargePage = page("Request too large", `<p id="text">The request was too large.</p>`)
 	errorPage    = page("Please try again", `<p id="text">Something went wrong on our side; nothing was changed. Please try again later.</p>`)
 )
+
+// partnerPages are the confirmation and done pages of a partner's
+// lifecycle email links, per kind: fixed text as well.
+var partnerPages = func() map[string][2]string {
+	what := map[string]string{
+		partner.KindWelcome:          "welcome emails",
+		partner.KindFirstSignup:      "the email about your first referred signup",
+		partner.KindStatementPayable: "emails when a statement becomes payable",
+		partner.KindMilestones:       "milestone emails",
+		KindAll:                      "all partner program emails",
+	}
+	pages := map[string][2]string{}
+	for kind, w := range what {
+		pages[kind] = [2]string{
+			page("Unsubscribe from partner emails",
+				`<p id="text">Stop `+w+`? You can turn them on again in the Partner Center, under Notifications.</p>
+<form method="post">
+<button id="unsubscribe" type="submit">Unsubscribe</button>
+</form>`),
+			page("You are unsubscribed", `<p id="text">You will not receive `+w+` any more. You can turn them on again in the Partner Center, under Notifications.</p>`),
+		}
+	}
+	return pages
+}()
 
 // page fills the layout with a title and HTML content, both constants.
 func page(title, content string) string {
@@ -72,7 +98,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if _, err := httpapi.Body(&req); err != nil {
 		return respond(http.StatusRequestEntityTooLarge, tooLargePage), nil
 	}
-	hash, ok := h.Tokens.Open(req.PathParameters["token"])
+	token := req.PathParameters["token"]
+	if partnerID, kind, ok := h.Tokens.OpenPartner(token); ok {
+		return h.partner(ctx, req.RequestContext.HTTP.Method, partnerID, kind), nil
+	}
+	hash, ok := h.Tokens.Open(token)
 	if !ok {
 		return respond(http.StatusNotFound, invalidPage), nil
 	}
@@ -90,4 +120,29 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return respond(http.StatusOK, donePage), nil
 	}
 	return respond(http.StatusNotFound, invalidPage), nil
+}
+
+// partner answers a partner's lifecycle email link: GET confirms, POST
+// turns the kind off (every kind for KindAll) in the partner's
+// preferences, which the partner can turn on again.
+func (h *Handler) partner(ctx context.Context, method, partnerID, kind string) events.APIGatewayV2HTTPResponse {
+	pages := partnerPages[kind]
+	switch method {
+	case http.MethodGet:
+		return respond(http.StatusOK, pages[0])
+	case http.MethodPost:
+		off := map[string]bool{}
+		for _, k := range partner.Kinds {
+			if kind == KindAll || kind == k {
+				off[k] = false
+			}
+		}
+		if err := h.Store.SetNotificationPrefs(ctx, partnerID, off); err != nil {
+			h.Log.ErrorContext(ctx, "partner unsubscribe not recorded", "error", err.Error())
+			return respond(http.StatusInternalServerError, errorPage)
+		}
+		h.Log.InfoContext(ctx, "partner unsubscribed from lifecycle emails", "partner_id", partnerID, "kind", kind)
+		return respond(http.StatusOK, pages[1])
+	}
+	return respond(http.StatusNotFound, invalidPage)
 }

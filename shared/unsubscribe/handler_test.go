@@ -12,6 +12,7 @@ import (
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/emailaddr"
 	"partnerkit/shared/httpapi/apitest"
+	"partnerkit/shared/partner"
 	"partnerkit/shared/referral"
 	"partnerkit/shared/signing"
 )
@@ -124,5 +125,87 @@ func TestBadTokens(t *testing.T) {
 	}
 	if ok, _ := st.Suppressed(context.Background(), hash); ok {
 		t.Error("an oversize POST unsubscribed the address")
+	}
+}
+
+// TestPartnerUnsubscribe: a lifecycle email's link turns off its kind in
+// the partner's preferences, the "all" link every kind; neither touches
+// the invitation suppression list, and a partner's token is no address's.
+func TestPartnerUnsubscribe(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		tokens := testTokens(t, "k1:0123456789abcdef-unsub")
+		h := &Handler{Store: st, Tokens: tokens, Now: func() time.Time { return testNow }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+		milestones := tokens.SealPartner("pt_ann", partner.KindMilestones)
+		page := invoke(t, h, event(t, "GET", milestones, "-"))
+		if page.StatusCode != 200 || !strings.Contains(page.Body, "Stop milestone emails?") || !strings.Contains(page.Body, `<form method="post">`) {
+			t.Errorf("GET: %d %s; want the partner confirmation page", page.StatusCode, page.Body)
+		}
+		if n, _ := st.NotificationPrefs(ctx, "pt_ann"); !n.On(partner.KindMilestones) {
+			t.Fatal("showing the page turned milestones off")
+		}
+		r := invoke(t, h, event(t, "POST", milestones, "List-Unsubscribe=One-Click"))
+		if r.StatusCode != 200 || !strings.Contains(r.Body, "You will not receive milestone emails any more") {
+			t.Errorf("POST: %d %s; want the done page", r.StatusCode, r.Body)
+		}
+		n, err := st.NotificationPrefs(ctx, "pt_ann")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range partner.Kinds {
+			if want := k != partner.KindMilestones; n.On(k) != want {
+				t.Errorf("after the milestones link, %s on = %v, want %v", k, n.On(k), want)
+			}
+		}
+
+		if r := invoke(t, h, event(t, "POST", tokens.SealPartner("pt_bob", KindAll), "")); r.StatusCode != 200 || !strings.Contains(r.Body, "all partner program emails") {
+			t.Errorf("POST all: %d %s", r.StatusCode, r.Body)
+		}
+		n, _ = st.NotificationPrefs(ctx, "pt_bob")
+		for _, k := range partner.Kinds {
+			if n.On(k) {
+				t.Errorf("after the all link, %s is still on", k)
+			}
+		}
+		if n, _ := st.NotificationPrefs(ctx, "pt_ann"); !n.On(partner.KindWelcome) {
+			t.Error("one partner's link changed another partner's preferences")
+		}
+	})
+}
+
+func TestPartnerTokens(t *testing.T) {
+	tokens := testTokens(t, "k1:0123456789abcdef-unsub")
+	for _, kind := range append([]string{KindAll}, partner.Kinds...) {
+		id, k, ok := tokens.OpenPartner(tokens.SealPartner("pt_x", kind))
+		if !ok || id != "pt_x" || k != kind {
+			t.Errorf("OpenPartner(SealPartner(pt_x, %s)) = %q, %q, %v", kind, id, k, ok)
+		}
+	}
+	hash := emailaddr.NewHasher("h").Hash("bob@example.com")
+	other := testTokens(t, "k1:fedcba9876543210-other")
+	bad := map[string]string{
+		"unknown kind":   tokens.SealPartner("pt_x", "newsletter"),
+		"no partner":     tokens.SealPartner("", partner.KindWelcome),
+		"forged key":     other.SealPartner("pt_x", partner.KindWelcome),
+		"address token":  tokens.Seal(hash),
+		"not base64":     tokens.Keys.Seal(partnerPurpose, "welcome~pt_x"),
+		"oversize":       tokens.SealPartner(strings.Repeat("p", 300), partner.KindWelcome),
+		"truncated sig":  func() string { s := tokens.SealPartner("pt_x", KindAll); return s[:len(s)-1] }(),
+		"no separator":   tokens.Keys.Seal(partnerPurpose, "d2VsY29tZQ"),
+		"empty":          "",
+		"garbage":        "k1.x.y",
+		"address as id":  tokens.Keys.Seal(purpose, hash),
+		"swapped fields": tokens.Keys.Seal(partnerPurpose, "cHRfeAp3ZWxjb21l"),
+	}
+	for name, token := range bad {
+		if id, k, ok := tokens.OpenPartner(token); ok {
+			t.Errorf("%s: OpenPartner = %q, %q, true; want refused", name, id, k)
+		}
+	}
+	// A partner's token is never an address's: it cannot suppress anyone.
+	if _, ok := tokens.Open(tokens.SealPartner("pt_x", KindAll)); ok {
+		t.Error("Open accepted a partner token as an address token")
 	}
 }

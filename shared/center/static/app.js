@@ -35,6 +35,15 @@ const STATEMENT_STATUS = {
 // Ledger line kinds, for people.
 const LINE_KIND = { commission: 'Commission', reversal: 'Refund reversal', override: 'Second tier' };
 
+// The kinds of partner email, as GET/PUT /partners/{id}/notifications
+// name them, with what each checkbox says.
+const NOTIFICATIONS = [
+  ['welcome', 'Welcome', 'When you join, with your referral link.'],
+  ['first_signup', 'First referred signup', 'Once, when the first person signs up through you.'],
+  ['statement_payable', 'Payable statements', 'Each month a statement becomes payable, with its amount.'],
+  ['milestones', 'Milestones', 'Your 1st, 10th and 100th paying customer.'],
+];
+
 const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
 
 const OUTCOME = {
@@ -336,10 +345,11 @@ class PartnerkitCenter extends HTMLElement {
       throw err;
     }
     const own = id === 'me';
-    const [activity, customers, links] = await Promise.all([
+    const [activity, customers, links, notifications] = await Promise.all([
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/activity`).catch((err) => err),
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/customers?limit=25`).catch((err) => err),
       this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/links?limit=50`).catch((err) => err),
+      this.#api('GET', `/partners/${encodeURIComponent(p.partner_id)}/notifications`).catch((err) => err),
     ]);
     return [
       this.#linkSection(p, own),
@@ -349,6 +359,7 @@ class PartnerkitCenter extends HTMLElement {
       this.#promoLinksSection(p, links, own),
       this.#earningsSection(p),
       this.#customersSection(p, customers),
+      this.#notificationsSection(p, notifications, own),
     ].filter(Boolean);
   }
 
@@ -571,6 +582,55 @@ class PartnerkitCenter extends HTMLElement {
           l.description || '—', money(l.amount, l.currency)]), { numeric: [5] }));
     }
     return nodes;
+  }
+
+  // #notificationsSection lets the partner (or an admin, for it) choose
+  // which emails it gets: one checkbox per kind in a fieldset, saved
+  // together, with the outcome announced.
+  #notificationsSection(p, prefs, own) {
+    const section = h('section', { class: 'card', 'aria-labelledby': 'notify-title' },
+      h('h2', { id: 'notify-title' }, 'Notifications'));
+    if (prefs instanceof Error) {
+      section.append(h('p', { class: 'error' }, `Email settings could not be loaded: ${prefs.message}`));
+      return section;
+    }
+    const boxes = NOTIFICATIONS.map(([kind, label, hint]) => {
+      const id = `notify-${kind}`;
+      const box = h('input', { type: 'checkbox', id, name: kind, 'aria-describedby': `${id}-hint` });
+      box.checked = prefs[kind] !== false;
+      return [kind, box, h('div', { class: 'check' }, box,
+        h('div', {}, h('label', { for: id }, label), h('p', { id: `${id}-hint`, class: 'hint' }, hint)))];
+    });
+    const status = h('p', { class: 'saved', role: 'status' });
+    const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const save = h('button', { type: 'submit' }, 'Save email settings');
+    const form = h('form', {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.hidden = true;
+        status.textContent = '';
+        save.disabled = true;
+        try {
+          const body = Object.fromEntries(boxes.map(([kind, box]) => [kind, box.checked]));
+          const saved = await this.#api('PUT', `/partners/${encodeURIComponent(p.partner_id)}/notifications`, { body });
+          for (const [kind, box] of boxes) box.checked = saved[kind] !== false;
+          status.textContent = 'Email settings saved.';
+        } catch (err) {
+          error.hidden = false;
+          error.textContent = err.message;
+        } finally {
+          save.disabled = false;
+        }
+      },
+    },
+    h('fieldset', {},
+      h('legend', {}, own ? 'Email me about' : 'Email this partner about'),
+      boxes.map(([, , row]) => row)),
+    save, status, error);
+    section.append(
+      h('p', { class: 'muted' }, 'Every email also has a link to stop that kind of email, or all of them.'),
+      form);
+    return section;
   }
 
   #customersSection(p, first) {
