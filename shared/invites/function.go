@@ -2,10 +2,7 @@ package invites
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -26,14 +23,9 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 	if err := cfg.Require(config.CookieSecret, config.HashSecret); err != nil {
 		return nil, err
 	}
-	// Sent as configured: the template's IAM policy allows exactly FROM_EMAIL.
-	from := strings.TrimSpace(cfg.FromEmail)
-	if _, err := emailaddr.Normalize(from); err != nil {
-		return nil, fmt.Errorf("config: FROM_EMAIL must be a bare address like partners@example.com")
-	}
-	landing, err := url.Parse(cfg.LandingURL)
+	from, site, err := email.Identity(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("config: LANDING_URL: %w", err)
+		return nil, err
 	}
 	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
@@ -47,7 +39,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (lambd
 		Invites:      &referral.InviteTokens{Keys: cfg.CookieKeys},
 		Unsubscribes: &unsubscribe.Tokens{Keys: cfg.CookieKeys},
 		BaseURL:      cfg.PublicBaseURL,
-		Site:         landing.Host,
+		Site:         site,
 		From:         from,
 		PerDay:       cfg.InvitesPerDay,
 		Now:          time.Now,

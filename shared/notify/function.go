@@ -2,10 +2,7 @@ package notify
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"time"
 
 	"partnerkit/shared/awsconf"
@@ -23,13 +20,9 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Noti
 	if err := cfg.Require(config.CookieSecret, config.HashSecret); err != nil {
 		return nil, err
 	}
-	from := strings.TrimSpace(cfg.FromEmail)
-	if _, err := emailaddr.Normalize(from); err != nil {
-		return nil, fmt.Errorf("config: FROM_EMAIL must be a bare address like partners@example.com")
-	}
-	landing, err := url.Parse(cfg.LandingURL)
+	from, site, err := email.Identity(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("config: LANDING_URL: %w", err)
+		return nil, err
 	}
 	awsCfg, err := awsconf.Load(ctx, cfg)
 	if err != nil {
@@ -41,7 +34,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Noti
 		Hasher:       emailaddr.NewHasher(cfg.HashSecret),
 		Unsubscribes: &unsubscribe.Tokens{Keys: cfg.CookieKeys},
 		BaseURL:      cfg.PublicBaseURL,
-		Site:         landing.Host,
+		Site:         site,
 		From:         from,
 		Now:          time.Now,
 		Log:          log,
