@@ -114,7 +114,7 @@ func (p *Payment) Decide(c *Customer, s program.Settings) []ledger.Line {
 	p.Commission = comm
 	lines, reversed := ledger.PaymentLines(p.Event(), p.PartnerID, comm, &basis, p.Refunds)
 	p.Reversed = reversed
-	if up := upline(c, p, s); up != "" {
+	if up := s.TierPartner(c.Upline, p.PartnerID, p.CustomerID); up != "" {
 		p.Upline, p.Override = up, ledger.Commission(comm, s.SecondTier.BPS)
 		ob := &ledger.Basis{Version: s.Version, BPS: s.SecondTier.BPS, Base: comm, Of: p.PartnerID}
 		var ol []ledger.Line
@@ -130,16 +130,6 @@ func (p *Payment) Decide(c *Customer, s program.Settings) []ledger.Line {
 // else at its own time. The line goes to the statement of that period.
 func (p Payment) Due(at int64) time.Time {
 	return time.UnixMilli(max(at, p.DueAt))
-}
-
-// upline is the partner earning the second tier on p, or "": one level
-// only, never the partner itself nor the paying customer (no one earns on
-// their own payments).
-func upline(c *Customer, p *Payment, s program.Settings) string {
-	if s.SecondTier == nil || s.SecondTier.BPS == 0 || c.Upline == "" || c.Upline == p.PartnerID || c.Upline == p.CustomerID {
-		return ""
-	}
-	return c.Upline
 }
 
 // Refund applies refund r to an attributed or unsettled payment and

@@ -237,6 +237,18 @@ func (s Settings) Commission(p Payment) (int64, ledger.Basis, bool) {
 	return c, b, true
 }
 
+// TierPartner is who earns the second tier on a payment of customerID,
+// attributed to partnerID whose recruiter is upline: upline, or "" when
+// the settings have no second tier, or when it would pay the partner
+// itself or the paying customer (no one earns on their own payments). One
+// level only: the upline's own recruiter earns nothing.
+func (s Settings) TierPartner(upline, partnerID, customerID string) string {
+	if s.SecondTier == nil || s.SecondTier.BPS == 0 || upline == "" || upline == partnerID || upline == customerID {
+		return ""
+	}
+	return upline
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
