@@ -198,3 +198,39 @@ func TestHoldPeriod(t *testing.T) {
 		}
 	})
 }
+
+// Two partners who recruit each other: pt_a recruited pt_b, then pt_a's
+// own user signs up as a customer through pt_b. pt_b earns on pt_a's
+// payments, but pt_a earns no second tier on its own payments, and pt_b
+// does not become pt_a's recruiter (a loop would let each earn on the
+// other).
+func TestSecondTierNeverOnOwnPayments(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(7*24*time.Hour), 2500, 0)
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version = 2
+		s.SecondTier = &program.SecondTier{BPS: 1000}
+		save(t, st, s)
+
+		enroll(t, st, "pt_a", "acode", "user_a")
+		enroll(t, st, "pt_b", "bcode", "user_b")
+		signUp(t, st, "user_b", "acode", signedUp)
+		signUp(t, st, "user_a", "bcode", signedUp)
+		if p, err := st.Partner(ctx, "pt_a"); err != nil || p.ReferredBy != "" {
+			t.Errorf("pt_a referred by %q (%v), want nobody: pt_a recruited pt_b", p.ReferredBy, err)
+		}
+		if d, err := st.Attribution(ctx, "user_a"); err != nil || d.PartnerID != "pt_b" || d.Upline != "" {
+			t.Errorf("user_a's attribution = %+v (%v), want pt_b without an upline", d, err)
+		}
+
+		e.Pay(t, "pay_a", "user_a", 10000, "USD", oct)
+		if got := fmt.Sprint(described(t, st, "pt_b", "2026-10")); got != "[c_pay_a 2500 (25% of 100.00 USD, rule v2)]" {
+			t.Errorf("pt_b lines = %s", got)
+		}
+		if got := described(t, st, "pt_a", "2026-10"); len(got) != 0 {
+			t.Errorf("pt_a earned on its own payment: %v", got)
+		}
+	})
+}
