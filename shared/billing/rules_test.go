@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
 	"partnerkit/shared/emailaddr"
+	"partnerkit/shared/ledger"
 	"partnerkit/shared/partner"
 	"partnerkit/shared/program"
 	"partnerkit/shared/signup"
@@ -231,6 +233,70 @@ func TestSecondTierNeverOnOwnPayments(t *testing.T) {
 		}
 		if got := described(t, st, "pt_a", "2026-10"); len(got) != 0 {
 			t.Errorf("pt_a earned on its own payment: %v", got)
+		}
+	})
+}
+
+// Payments of one customer delivered at once, at the largest amount a
+// payment may have: the bounty is paid once, the cap is never exceeded,
+// the second tier follows what was earned, and full refunds net all of it
+// to zero.
+func TestConcurrentPaymentsOfOneCustomer(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		st := dynamo.New(b.Client, b.Table)
+		e := billingtest.New(t, st, oct.Add(7*24*time.Hour), 2500, 0)
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version = 2
+		s.Bounty["USD"] = ledger.MaxAmount
+		s.Cap["USD"] = 15000
+		s.SecondTier = &program.SecondTier{BPS: 3333}
+		save(t, st, s)
+		enroll(t, st, "pt_r", "rcode", "user_r")
+		enroll(t, st, "pt_p", "pcode", "user_p")
+		signUp(t, st, "user_p", "rcode", signedUp)
+		signUp(t, st, "cus_x", "pcode", signedUp)
+
+		const n = 8
+		var wg sync.WaitGroup
+		status := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := billingtest.PaymentBody(fmt.Sprintf("pay_%d", i), "cus_x", ledger.MaxAmount, "usd", oct.Add(time.Duration(i)*time.Minute))
+				status[i] = e.Deliver(t, "", body).Status
+			}()
+		}
+		wg.Wait()
+		for i, s := range status {
+			if s != 200 {
+				t.Fatalf("payment %d: %d", i, s)
+			}
+		}
+		lines, err := st.PartnerLines(context.Background(), "pt_p", "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bounties := 0
+		for _, l := range lines {
+			if l.Basis != nil && l.Basis.Bounty > 0 {
+				bounties++
+			}
+		}
+		if got := sumOf(t, st, "pt_p", "2026-10"); got != 15000 || bounties != 1 {
+			t.Errorf("pt_p earned %d with %d bounties, want the cap 15000 and one bounty: %v", got, bounties, described(t, st, "pt_p", "2026-10"))
+		}
+		if got := sumOf(t, st, "pt_r", "2026-10"); got != 5000 {
+			t.Errorf("pt_r earned %d, want 33.33%% of 15000 = 5000", got)
+		}
+
+		third := int64(ledger.MaxAmount) / 3
+		for i := range n {
+			e.Refund(t, fmt.Sprintf("pay_%d", i), fmt.Sprintf("re_a%d", i), third, oct.Add(time.Hour))
+			e.Refund(t, fmt.Sprintf("pay_%d", i), fmt.Sprintf("re_b%d", i), ledger.MaxAmount-third, oct.Add(2*time.Hour))
+		}
+		if p, r := sumOf(t, st, "pt_p", "2026-10"), sumOf(t, st, "pt_r", "2026-10"); p != 0 || r != 0 {
+			t.Errorf("after full refunds pt_p %d, pt_r %d; want 0 and 0", p, r)
 		}
 	})
 }
