@@ -3,10 +3,13 @@ package billing_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"partnerkit/shared/accrual"
 	"partnerkit/shared/billing/billingtest"
 	"partnerkit/shared/dynamo"
 	"partnerkit/shared/dynamo/dynamotest"
@@ -297,6 +300,54 @@ func TestConcurrentPaymentsOfOneCustomer(t *testing.T) {
 		}
 		if p, r := sumOf(t, st, "pt_p", "2026-10"), sumOf(t, st, "pt_r", "2026-10"); p != 0 || r != 0 {
 			t.Errorf("after full refunds pt_p %d, pt_r %d; want 0 and 0", p, r)
+		}
+	})
+}
+
+// A payment that arrives before its customer's signup, with a refund that
+// arrived before it, is decided at the monthly run under the version in
+// force when it was recorded, not the one an admin saved since; the second
+// tier and the bounty come with it, and a later refund of the rest nets
+// everything to zero.
+func TestPendingDecidedUnderRecordedVersion(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		s := program.FromEnvironment(2500, 0, 0)
+		s.Version, s.Default.BPS = 2, 4000
+		s.Bounty["USD"] = 333
+		s.SecondTier = &program.SecondTier{BPS: 1555}
+		save(t, st, s)
+		enroll(t, st, "pt_r", "rcode", "user_r")
+		enroll(t, st, "pt_p", "pcode", "user_p")
+		signUp(t, st, "user_p", "rcode", signedUp)
+		e := billingtest.New(t, st, time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC), 2500, 0)
+		e.Refund(t, "pay_1", "re_0", 333, time.Date(2026, 10, 9, 0, 0, 0, 0, time.UTC))
+		e.Pay(t, "pay_1", "cus_late", 9999, "USD", time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC))
+		v3 := program.FromEnvironment(1000, 0, 0)
+		v3.Version = 3
+		save(t, st, v3)
+		signUp(t, st, "cus_late", "pcode", time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC))
+
+		run := &accrual.Runner{Store: st, Settings: &program.Cache{Load: st, Defaults: program.FromEnvironment(2500, 0, 0), TTL: time.Nanosecond},
+			Now: func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if _, err := run.Run(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		// 40% of 99.99 is 40.00 (3999.6 rounded), plus the 3.33 bounty;
+		// the held refund of 3.33 reverses 144 (144.3) of it.
+		if got, want := fmt.Sprint(described(t, st, "pt_p", "2026-10")), "[c_pay_1 4333 (40% of 99.99 USD, bounty 3.33 USD, rule v2) r_re_0 -144]"; got != want {
+			t.Errorf("pt_p lines = %s\nwant %s", got, want)
+		}
+		if got, want := fmt.Sprint(described(t, st, "pt_r", "2026-10")), "[o_pay_1 674 (15.55% of 43.33 USD commission of partner pt_p, rule v2) ro_re_0 -22]"; got != want {
+			t.Errorf("pt_r lines = %s\nwant %s", got, want)
+		}
+		e.SetNow(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC))
+		e.Refund(t, "pay_1", "re_1", 9999-333, time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC))
+		for _, pt := range []string{"pt_p", "pt_r"} {
+			if got := sumOf(t, st, pt, "2026-10") + sumOf(t, st, pt, "2026-11"); got != 0 {
+				t.Errorf("%s after the full refund: %d, want 0", pt, got)
+			}
 		}
 	})
 }
