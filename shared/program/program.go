@@ -140,6 +140,10 @@ func (s Settings) Validate() error {
 		return invalid("plans", "at most %d plans.", MaxPlans)
 	}
 	for _, k := range sortedKeys(s.Plans) {
+		if k == "" {
+			// PlanKey answers "" for a malformed key: never a key itself.
+			return invalid("plans", "a plan key is 1 to 64 characters, not empty.")
+		}
 		if PlanKey(k) != k {
 			return invalid("plans."+k, "a plan key is 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit.")
 		}
