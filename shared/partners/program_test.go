@@ -152,3 +152,38 @@ func TestConcurrentProgramSaves(t *testing.T) {
 		}
 	})
 }
+
+// A settings document that names a field twice, in any letter case, is
+// ambiguous (the decoder would merge maps and keep the last value): it is
+// refused naming the field, by the save and by the preview, and nothing is
+// written.
+func TestProgramDuplicateFields(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		h := programHandler(st)
+		rule := `{"bps":2500,"duration":{"kind":"every_payment"}}`
+		for _, tt := range []struct{ body, field string }{
+			{`{"version":1,"default":` + rule + `,"hold_days":30,"HOLD_DAYS":0}`, "HOLD_DAYS"},
+			{`{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `},"plans":{}}`, "plans"},
+			{`{"version":1,"default":{"bps":2500,"bps":100,"duration":{"kind":"every_payment"}}}`, "default.bps"},
+			{`{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `,"pro":{"bps":1,"duration":{"kind":"every_payment"}}}}`, "plans.pro"},
+			{`{"version":1,"default":` + rule + `,"bounty":{"USD":1,"USD":2}}`, "bounty.USD"},
+		} {
+			for _, route := range []string{"PUT /program", "POST /program/preview"} {
+				r := call(t, h, request{route: route, sub: "admin-1", admin: true, body: tt.body}, nil)
+				if r.StatusCode != 400 || !strings.Contains(r.Body, `"message":"`+tt.field+`: `) {
+					t.Errorf("%s %s: %d %s, want 400 naming %s", route, tt.body, r.StatusCode, r.Body, tt.field)
+				}
+			}
+			if s, ok, err := st.Program(ctx); err != nil || ok {
+				t.Fatalf("a refused document was saved: %+v %v %v", s, ok, err)
+			}
+		}
+		// The same fields once each are saved.
+		if r := call(t, h, request{route: "PUT /program", sub: "admin-1", admin: true,
+			body: `{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `,"team":` + rule + `},"hold_days":30}`}, nil); r.StatusCode != 200 {
+			t.Errorf("a document without duplicates: %d %s", r.StatusCode, r.Body)
+		}
+	})
+}
