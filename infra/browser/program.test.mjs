@@ -140,11 +140,12 @@ test('an admin edits the rates, previews them on last month and saves a new vers
     assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['USD', '1', '$99.00', '$24.75', '$79.70', '+$54.95']);
     const partnerRow = page.getByRole('region', { name: /^Preview by partner/ }).getByRole('row', { name: new RegExp(jane.code) });
     assert.deepEqual(await partnerRow.getByRole('cell').allInnerTexts(), [jane.code, 'USD', '$24.75', '$79.70', '+$54.95']);
-    // It says how it estimated (whether payments recorded their number or
-    // not, which depends on when they were recorded).
+    // It says how it estimated: the payment recorded its place among the
+    // customer's payments, so nothing about payment numbers is guessed.
     await page.getByRole('heading', { name: 'How it was estimated' }).waitFor();
     await page.getByText(/^Only payments that earned a commission when they were recorded are compared/).waitFor();
     await page.getByText(/^Hold days and payout minimums change when money is paid/).waitFor();
+    assert.equal(await page.getByText(/estimated as one payment a month since signup/).count(), 0);
     await expectAccessible(page, 'program preview');
     await shoot(page, 'admin-program-preview');
     assert.equal((await program()).version, 1, 'the preview saved something');

@@ -47,7 +47,8 @@ type Signup struct {
 	Email      string // normalized
 	CreatedAt  time.Time
 	// AsPartner is the partner the customer already enrolled as, if any:
-	// its recruiter is the partner this signup is attributed to.
+	// its recruiter is the partner this signup is attributed to, and its
+	// own touches are self-referrals.
 	AsPartner string
 }
 
@@ -113,7 +114,8 @@ func Decide(s Signup, touches []Touch, window time.Duration) Decision {
 	for _, t := range sorted {
 		c := Candidate{Source: t.Source, PartnerID: t.PartnerID, TouchedAt: t.At, LinkID: t.LinkID, Sid: t.Sid}
 		switch {
-		case t.PartnerEmail != "" && t.PartnerEmail == s.Email:
+		case t.PartnerEmail != "" && t.PartnerEmail == s.Email, s.AsPartner != "" && t.PartnerID == s.AsPartner:
+			// The partner's own address, or its own user under another one.
 			c.Outcome, self = OutcomeSelfReferral, true
 		case t.Suspended:
 			c.Outcome, suspended = OutcomeSuspended, true

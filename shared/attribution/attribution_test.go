@@ -100,3 +100,20 @@ func TestOverride(t *testing.T) {
 		})
 	}
 }
+
+// A partner's own user (its customer id is the partner's JWT subject)
+// signing up through that partner's link or code is a self-referral too,
+// whatever email it signs up with.
+func TestOwnUserIsSelfReferral(t *testing.T) {
+	created := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	s := Signup{CustomerID: "user-1", Email: "other@example.com", CreatedAt: created, AsPartner: "pt_own"}
+	d := Decide(s, []Touch{{Source: SourceCode, PartnerID: "pt_own", PartnerEmail: "jane@example.com", At: created}}, 90*24*time.Hour)
+	if d.Attributed || d.Reason != ReasonSelfReferral || len(d.Candidates) != 1 || d.Candidates[0].Outcome != OutcomeSelfReferral {
+		t.Errorf("own code: %+v, want a self-referral", d)
+	}
+	// Through another partner it is a recruit, not a self-referral.
+	d = Decide(s, []Touch{{Source: SourceCode, PartnerID: "pt_other", At: created}}, 90*24*time.Hour)
+	if !d.Attributed || d.PartnerID != "pt_other" {
+		t.Errorf("other's code: %+v, want pt_other", d)
+	}
+}

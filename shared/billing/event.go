@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"partnerkit/shared/fault"
@@ -55,7 +56,8 @@ type data struct {
 }
 
 // plan reads the optional data.plan: a plan key, matched without regard
-// to case.
+// to case. Blank is no plan, as senders that always fill the field send
+// it for a payment without one.
 func plan(raw json.RawMessage) (string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
@@ -63,6 +65,9 @@ func plan(raw json.RawMessage) (string, error) {
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
 		return "", invalid("data.plan must be a string, the plan's key.")
+	}
+	if strings.TrimSpace(s) == "" {
+		return "", nil
 	}
 	k := program.PlanKey(s)
 	if k == "" {

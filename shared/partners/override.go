@@ -85,9 +85,17 @@ func (h *Handler) overrideOnce(ctx context.Context, customerID, partnerID, note 
 	}
 	now := h.Now().UTC()
 	next := attribution.Override(rec.Decision, partnerID, caller.Subject, note, now)
-	if to.ReferredBy != partnerID {
-		// The new partner's recruiter earns the second tier from now on.
-		next.Upline = to.ReferredBy
+	if up := to.ReferredBy; up != "" && up != partnerID {
+		// The new partner's recruiter earns the second tier from now on,
+		// unless the customer is that recruiter's own user: no partner
+		// earns on its own payments.
+		own, err := h.Store.PartnerBySubject(ctx, customerID)
+		if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+			return attribution.Decision{}, err
+		}
+		if err != nil || own.ID != up {
+			next.Upline = up
+		}
 	}
 	err = h.Store.OverrideAttribution(ctx, rec, next, now)
 	if errors.Is(err, dynamo.ErrPartnerNotActive) {

@@ -228,5 +228,14 @@ func TestRecruitedPartner(t *testing.T) {
 		if up := move(bob); up != "" {
 			t.Errorf("cus_2 moved back to bob: upline %q, want none", up)
 		}
+
+		// ann's own user, a customer moved to ann's recruit cy: cy earns
+		// on ann's payments, but ann earns no second tier on them.
+		attribute(t, st, "ann", bob, "ann-shop@example.com", testNow.Add(-time.Hour), testNow)
+		r := call(t, h, request{route: "PUT /customers/{customer_id}/attribution", id: "ann", customerRoute: true, sub: "admin-7", admin: true,
+			body: `{"partner_id":"` + cy + `","note":"moved"}`}, nil)
+		if d, err := st.Attribution(ctx, "ann"); r.StatusCode != 200 || err != nil || d.PartnerID != cy || d.Upline != "" {
+			t.Errorf("ann moved to cy: %d %s, attribution %+v (%v), want cy without an upline", r.StatusCode, r.Body, d, err)
+		}
 	})
 }

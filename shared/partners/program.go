@@ -1,10 +1,13 @@
 package partners
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -79,8 +82,8 @@ func stale(read int) error {
 
 // decodeSettings reads and checks a settings document.
 func decodeSettings(req *events.APIGatewayV2HTTPRequest) (program.Settings, error) {
-	var s program.Settings
-	if err := httpapi.DecodeBody(req, &s); err != nil {
+	s, err := decodeDocument(req)
+	if err != nil {
 		return s, err
 	}
 	if s.Version < 1 {
@@ -88,6 +91,66 @@ func decodeSettings(req *events.APIGatewayV2HTTPRequest) (program.Settings, erro
 	}
 	s.Normalize()
 	return s, s.Validate()
+}
+
+// decodeDocument decodes a settings document, refusing one that names a
+// field twice: the decoder would keep the last value, merge the maps and
+// match names in any letter case, so the document read by whoever approved
+// it would not be the one saved.
+func decodeDocument(req *events.APIGatewayV2HTTPRequest) (program.Settings, error) {
+	var s program.Settings
+	if err := httpapi.DecodeBody(req, &s); err != nil {
+		return s, err
+	}
+	raw, err := httpapi.Body(req)
+	if err != nil {
+		return s, err
+	}
+	if field := repeatedField(json.NewDecoder(bytes.NewReader(raw)), ""); field != "" {
+		return s, httpapi.Errorf(httpapi.CodeInvalidRequest, "%s: the document names this field twice (in any letter case); give each field once.", field)
+	}
+	return s, nil
+}
+
+// repeatedField returns the path of the first object member named twice,
+// without regard to case, in the value dec reads next, or "". The value is
+// known to be valid JSON.
+func repeatedField(dec *json.Decoder, path string) string {
+	tok, err := dec.Token()
+	if err != nil {
+		return ""
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return ""
+			}
+			k, _ := kt.(string)
+			field := k
+			if path != "" {
+				field = path + "." + k
+			}
+			if seen[strings.ToLower(k)] {
+				return field
+			}
+			seen[strings.ToLower(k)] = true
+			if f := repeatedField(dec, field); f != "" {
+				return f
+			}
+		}
+		dec.Token() // the closing brace
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if f := repeatedField(dec, fmt.Sprintf("%s[%d]", path, i)); f != "" {
+				return f
+			}
+		}
+		dec.Token()
+	}
+	return ""
 }
 
 // PreviewLimit is how many payments a dry run reads at most.
@@ -119,8 +182,8 @@ func (h *Handler) previewProgram(ctx context.Context, req *events.APIGatewayV2HT
 	if !caller.Admin {
 		return events.APIGatewayV2HTTPResponse{}, httpapi.Errorf(httpapi.CodeForbidden, "Only an admin may preview the program's settings.")
 	}
-	var s program.Settings
-	if err := httpapi.DecodeBody(req, &s); err != nil {
+	s, err := decodeDocument(req)
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	s.Normalize()

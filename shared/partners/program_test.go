@@ -3,9 +3,11 @@ package partners
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +105,85 @@ func TestProgramSettings(t *testing.T) {
 		v3.Version = 3
 		if err := st.SaveProgram(ctx, v3); err == nil {
 			t.Error("the store saved version 3 twice")
+		}
+	})
+}
+
+// Saves of the same version sent at once: exactly one is saved, every
+// other is refused with 409, and each version is kept once.
+func TestConcurrentProgramSaves(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		h := programHandler(st)
+		for version := 1; version <= 3; version++ {
+			body := fmt.Sprintf(`{"version":%d,"default":{"bps":%d,"duration":{"kind":"every_payment"}}}`, version, 1000+version)
+			const n = 6
+			var wg sync.WaitGroup
+			status := make([]int, n)
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					status[i] = call(t, h, request{route: "PUT /program", sub: fmt.Sprintf("admin-%d", i), admin: true, body: body}, nil).StatusCode
+				}()
+			}
+			wg.Wait()
+			saved := 0
+			for _, s := range status {
+				switch s {
+				case 200:
+					saved++
+				case 409:
+				default:
+					t.Errorf("a save over version %d answered %d", version, s)
+				}
+			}
+			if saved != 1 {
+				t.Errorf("saves over version %d: %v, want one 200 and the rest 409", version, status)
+			}
+			if s, ok, err := st.Program(ctx); err != nil || !ok || s.Version != version+1 || s.Default.BPS != 1000+version {
+				t.Fatalf("after the saves over version %d: %+v %v %v", version, s, ok, err)
+			}
+		}
+		versions, _, err := st.ProgramVersions(ctx, dynamo.Page{Limit: 100})
+		if err != nil || len(versions) != 3 {
+			t.Errorf("kept versions %d (%v), want 3", len(versions), err)
+		}
+	})
+}
+
+// A settings document that names a field twice, in any letter case, is
+// ambiguous (the decoder would merge maps and keep the last value): it is
+// refused naming the field, by the save and by the preview, and nothing is
+// written.
+func TestProgramDuplicateFields(t *testing.T) {
+	dynamotest.Each(t, func(t *testing.T, b dynamotest.Backend) {
+		ctx := context.Background()
+		st := dynamo.New(b.Client, b.Table)
+		h := programHandler(st)
+		rule := `{"bps":2500,"duration":{"kind":"every_payment"}}`
+		for _, tt := range []struct{ body, field string }{
+			{`{"version":1,"default":` + rule + `,"hold_days":30,"HOLD_DAYS":0}`, "HOLD_DAYS"},
+			{`{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `},"plans":{}}`, "plans"},
+			{`{"version":1,"default":{"bps":2500,"bps":100,"duration":{"kind":"every_payment"}}}`, "default.bps"},
+			{`{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `,"pro":{"bps":1,"duration":{"kind":"every_payment"}}}}`, "plans.pro"},
+			{`{"version":1,"default":` + rule + `,"bounty":{"USD":1,"USD":2}}`, "bounty.USD"},
+		} {
+			for _, route := range []string{"PUT /program", "POST /program/preview"} {
+				r := call(t, h, request{route: route, sub: "admin-1", admin: true, body: tt.body}, nil)
+				if r.StatusCode != 400 || !strings.Contains(r.Body, `"message":"`+tt.field+`: `) {
+					t.Errorf("%s %s: %d %s, want 400 naming %s", route, tt.body, r.StatusCode, r.Body, tt.field)
+				}
+			}
+			if s, ok, err := st.Program(ctx); err != nil || ok {
+				t.Fatalf("a refused document was saved: %+v %v %v", s, ok, err)
+			}
+		}
+		// The same fields once each are saved.
+		if r := call(t, h, request{route: "PUT /program", sub: "admin-1", admin: true,
+			body: `{"version":1,"default":` + rule + `,"plans":{"pro":` + rule + `,"team":` + rule + `},"hold_days":30}`}, nil); r.StatusCode != 200 {
+			t.Errorf("a document without duplicates: %d %s", r.StatusCode, r.Body)
 		}
 	})
 }

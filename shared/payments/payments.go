@@ -114,7 +114,7 @@ func (p *Payment) Decide(c *Customer, s program.Settings) []ledger.Line {
 	p.Commission = comm
 	lines, reversed := ledger.PaymentLines(p.Event(), p.PartnerID, comm, &basis, p.Refunds)
 	p.Reversed = reversed
-	if up := s.TierPartner(c.Upline, p.PartnerID, p.CustomerID); up != "" {
+	if up := s.TierPartner(c.Upline, p.PartnerID); up != "" {
 		p.Upline, p.Override = up, ledger.Commission(comm, s.SecondTier.BPS)
 		ob := &ledger.Basis{Version: s.Version, BPS: s.SecondTier.BPS, Base: comm, Of: p.PartnerID}
 		var ol []ledger.Line

@@ -147,7 +147,7 @@ func (s Settings) Preview(rs []Recorded) Comparison {
 		var override, recordedOverride int64
 		// As billing decides it: one level, never the partner itself nor
 		// the paying customer.
-		if s.TierPartner(r.Upline, r.PartnerID, r.CustomerID) != "" {
+		if s.TierPartner(r.Upline, r.PartnerID) != "" {
 			o := ledger.Commission(c, s.SecondTier.BPS)
 			override = o - ledger.Reversal(o, r.Amount, r.Refunded, 0)
 		}

@@ -140,6 +140,10 @@ func (s Settings) Validate() error {
 		return invalid("plans", "at most %d plans.", MaxPlans)
 	}
 	for _, k := range sortedKeys(s.Plans) {
+		if k == "" {
+			// PlanKey answers "" for a malformed key: never a key itself.
+			return invalid("plans", "a plan key is 1 to 64 characters, not empty.")
+		}
 		if PlanKey(k) != k {
 			return invalid("plans."+k, "a plan key is 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit.")
 		}
@@ -237,13 +241,14 @@ func (s Settings) Commission(p Payment) (int64, ledger.Basis, bool) {
 	return c, b, true
 }
 
-// TierPartner is who earns the second tier on a payment of customerID,
-// attributed to partnerID whose recruiter is upline: upline, or "" when
-// the settings have no second tier, or when it would pay the partner
-// itself or the paying customer (no one earns on their own payments). One
-// level only: the upline's own recruiter earns nothing.
-func (s Settings) TierPartner(upline, partnerID, customerID string) string {
-	if s.SecondTier == nil || s.SecondTier.BPS == 0 || upline == "" || upline == partnerID || upline == customerID {
+// TierPartner is who earns the second tier on a payment attributed to
+// partnerID whose recruiter is upline: upline, or "" when the settings
+// have no second tier or it would pay the partner itself. One level only:
+// the upline's own recruiter earns nothing. (Attribution records no upline
+// for a customer who is the upline's own user, so no one earns on their
+// own payments.)
+func (s Settings) TierPartner(upline, partnerID string) string {
+	if s.SecondTier == nil || s.SecondTier.BPS == 0 || upline == "" || upline == partnerID {
 		return ""
 	}
 	return upline

@@ -81,6 +81,8 @@ func TestValidate(t *testing.T) {
 		{"default.duration.kind", func(s *Settings) { s.Default.Duration.Kind = "forever" }},
 		{"plans.pro.duration.count", func(s *Settings) { s.Plans["pro"] = Rule{BPS: 1, Duration: Duration{Kind: FirstPayments}} }},
 		{"plans.Pro Plan", func(s *Settings) { s.Plans["Pro Plan"] = s.Default }},
+		{"plans", func(s *Settings) { s.Plans[""] = s.Default }},
+		{"plans. pro", func(s *Settings) { s.Plans[" pro"] = s.Default }},
 		{"hold_days", func(s *Settings) { s.HoldDays = -1 }},
 		{"bounty.usd", func(s *Settings) { s.Bounty["usd"] = 1 }},
 		{"cap.USD", func(s *Settings) { s.Cap["USD"] = -5 }},

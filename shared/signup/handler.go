@@ -181,8 +181,15 @@ func (r *Recorder) attribute(ctx context.Context, key dynamo.WebhookResponse, ev
 	signup := attribution.Signup{CustomerID: ev.CustomerID, Email: ev.Email, CreatedAt: ev.CreatedAt, AsPartner: lk.AsPartner}
 	d := attribution.Decide(signup, touches, r.Window)
 	if d.Attributed {
-		// The winner's recruiter earns the second tier on this customer.
-		if up := partners[d.PartnerID].ReferredBy; up != d.PartnerID {
+		// The winner's recruiter earns the second tier on this customer,
+		// unless the customer is that recruiter itself: no partner earns
+		// on its own payments, and the winner, recruited by this customer,
+		// does not become its recruiter in turn (each would earn on the
+		// other).
+		switch up := partners[d.PartnerID].ReferredBy; {
+		case up != "" && up == signup.AsPartner:
+			signup.AsPartner = ""
+		case up != d.PartnerID:
 			d.Upline = up
 		}
 	}
