@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -80,6 +81,9 @@ func jsonProblem(err error) string {
 	case errors.As(err, &typ) && typ.Field == "":
 		// DecodeBody refuses bodies that are not objects before decoding.
 		return "the body must be a JSON object"
+	case errors.As(err, &typ) && wholeNumber(typ):
+		// 2000.0, 1e3 or a number past the field's range.
+		return "field " + typ.Field + " must be a whole number within range"
 	case errors.As(err, &typ):
 		return "field " + typ.Field + " has the wrong type (" + jsonKind(typ.Value) + ")"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -91,6 +95,20 @@ func jsonProblem(err error) string {
 
 // jsonKind names a JSON value's kind as json.UnmarshalTypeError.Value
 // gives it ("number", "string", "array"...), with its article.
+// wholeNumber reports a number given for an integer field that is not
+// one it can hold.
+func wholeNumber(typ *json.UnmarshalTypeError) bool {
+	if typ.Type == nil || !strings.HasPrefix(typ.Value, "number") {
+		return false
+	}
+	switch typ.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
 func jsonKind(v string) string {
 	if strings.HasPrefix(v, "number") {
 		// Value may be "number 1.5" when the number does not fit.

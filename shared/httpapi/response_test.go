@@ -48,6 +48,7 @@ func TestDecodeBodyMessages(t *testing.T) {
 	}
 	type body struct {
 		Emails []string `json:"emails"`
+		N      int32    `json:"n"`
 		In     inner    `json:"in"`
 	}
 	const prefix = "The request body is not valid JSON for this route: "
@@ -61,6 +62,9 @@ func TestDecodeBodyMessages(t *testing.T) {
 		{`true`, "The request body must be a JSON object."},
 		{`{"emails":[5]}`, prefix + "field emails has the wrong type (a number)."},
 		{`{"emails":"a"}`, prefix + "field emails has the wrong type (a string)."},
+		{`{"n":2000.0}`, prefix + "field n must be a whole number within range."},
+		{`{"n":1e30}`, prefix + "field n must be a whole number within range."},
+		{`{"n":"5"}`, prefix + "field n has the wrong type (a string)."},
 		{`{"in":{"a":"x"}}`, prefix + "field in.a has the wrong type (a string)."},
 		{`{"in":[1]}`, prefix + "field in has the wrong type (an array)."},
 		{`{"emails":`, prefix + "malformed JSON."},
