@@ -1231,7 +1231,7 @@ class PartnerkitCenter extends HTMLElement {
       },
     }, label);
     const enabled = ep.status === 'enabled';
-    const state = enabled ? 'Enabled' : ep.disabled_reason === 'failing' ? 'Disabled: every delivery failed for a day' : 'Disabled by an admin';
+    const state = ep.disabled_reason === 'failing' ? 'Disabled: every delivery failed for a day' : 'Disabled by an admin';
 
     const loadLog = async () => {
       let r;
@@ -1252,6 +1252,7 @@ class PartnerkitCenter extends HTMLElement {
         h('span', { class: 'evcell' }, d.last_response_code ? String(d.last_response_code) : d.attempts ? 'No answer' : '—',
           d.last_error ? h('span', { class: 'muted small wrap' }, d.last_error) : null),
         d.last_latency_ms == null ? '—' : `${count(d.last_latency_ms)} ms`,
+        d.last_attempt_at ? dateTime(d.last_attempt_at) : '—',
         d.status === 'pending' ? dateTime(d.next_attempt_at) : '—',
         d.event_type === 'webhook.test' ? h('span', { class: 'muted small' }, 'Test event') : h('button', {
           type: 'button', class: 'secondary small', 'aria-label': `Redeliver ${d.event_type} ${d.event_id}`,
@@ -1268,7 +1269,7 @@ class PartnerkitCenter extends HTMLElement {
             }
           },
         }, 'Redeliver')]);
-      const t = table(`Delivery log of ${ep.url}`, ['Event', 'Status', 'Attempts', 'Response', 'Latency', 'Next attempt', 'Action'], rows(r.deliveries), { numeric: [2, 4] });
+      const t = table(`Delivery log of ${ep.url}`, ['Event', 'Status', 'Attempts', 'Response', 'Latency', 'Last attempt', 'Next attempt', 'Action'], rows(r.deliveries), { numeric: [2, 4] });
       log.replaceChildren(t);
       this.#moreButton(log, t, r.next_cursor, (c) => `${path}/deliveries?limit=20&cursor=${encodeURIComponent(c)}`, (j) => rows(j.deliveries), 'deliveries');
     };
@@ -1300,7 +1301,7 @@ class PartnerkitCenter extends HTMLElement {
       h('dl', { class: 'facts' },
         h('dt', {}, 'Events'), h('dd', {}, h('ul', { class: 'evlist' }, ep.events.map((t) => h('li', {}, h('code', { class: 'ev' }, t))))),
         ep.description ? [h('dt', {}, 'Description'), h('dd', {}, ep.description)] : null,
-        h('dt', {}, 'Status'), h('dd', {}, state),
+        enabled ? null : [h('dt', {}, 'Status'), h('dd', {}, state)],
         ep.failing_since ? [h('dt', {}, 'Failing since'), h('dd', {}, dateTime(ep.failing_since))] : null,
         h('dt', {}, 'Added'), h('dd', {}, dateTime(ep.created_at))),
       h('div', { class: 'toolbar' },
