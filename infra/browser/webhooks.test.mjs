@@ -191,6 +191,13 @@ test('an admin adds an endpoint, sees its secret once, tests, redelivers, rotate
     await card.getByText(`partner.enrolled ${enrolled.id} is queued to be sent again.`).waitFor();
     await until('the redelivery', () => received.length > before);
     assert.equal(received.at(-1).id, enrolled.id, 'a redelivery keeps the webhook-id');
+    // The log showed it pending; read again, it is delivered.
+    await until('the redelivery logged', async () => {
+      await gotoTab(page, 'Partners');
+      await gotoTab(page, 'Webhooks');
+      await row.waitFor();
+      return (await row.getByRole('cell').nth(1).innerText()) === 'Delivered';
+    });
 
     // Rotate: a new secret, shown once, that signs what follows.
     await card.getByRole('button', { name: 'Rotate secret' }).click();
@@ -201,6 +208,7 @@ test('an admin adds an endpoint, sees its secret once, tests, redelivers, rotate
     assert.notEqual(secret2, secret);
     await card.getByText(/^The previous secret keeps signing beside it until/).waitFor();
     await expectAccessible(page, 'webhooks rotated');
+    await shoot(page, 'admin-webhooks-rotated');
     await card.getByRole('button', { name: 'Done: I have saved it' }).click();
     assert.equal(await card.getByLabel('Signing secret', { exact: true }).count(), 0);
     assert.equal(await page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.textContent), 'Rotate secret');
@@ -223,6 +231,7 @@ test('an admin adds an endpoint, sees its secret once, tests, redelivers, rotate
     const confirm = card.getByRole('group', { name: /Delete this endpoint\?/ });
     await confirm.waitFor();
     await expectAccessible(page, 'webhooks delete confirmation');
+    await shoot(page, 'admin-webhooks-delete');
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     assert.equal((await endpoints()).length, 1);
     await card.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -280,6 +289,61 @@ test('the server’s refusals show next to the field at fault', async () => {
       const r = await api('DELETE', `/webhook-endpoints/${ep.endpoint_id}`, { token: admin });
       assert.equal(r.status, 204, r.text);
     }
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// active is the text of the focused element in the center.
+function active(page) {
+  return page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.textContent ?? '');
+}
+
+// tabTo presses Tab until the element with text has focus.
+async function tabTo(page, text) {
+  for (let i = 0; i < 60; i++) {
+    if ((await active(page)) === text) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached “${text}”`);
+}
+
+test('the Webhooks tab works with the keyboard alone', async () => {
+  const { context, page, errors } = await openWebhooks(admin);
+  try {
+    await page.getByText('No endpoints yet.').waitFor();
+    const target = `${receiver.base}/keyboard`;
+    await tabTo(page, 'Add an endpoint');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.id), 'wh-url');
+    await page.keyboard.type(target);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space'); // partner.enrolled
+    await page.keyboard.press('Enter'); // submits the form
+    await page.getByLabel('Signing secret', { exact: true }).waitFor();
+    assert.equal(await active(page), `Signing secret of ${target}`);
+    await tabTo(page, 'Done: I have saved it');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.id), 'wh-url');
+
+    const card = page.getByRole('article', { name: target });
+    await card.waitFor();
+    await tabTo(page, 'Send test event');
+    await page.keyboard.press('Enter');
+    await card.getByText(/^Test event delivered/).waitFor();
+    await card.getByRole('row', { name: /webhook\.test/ }).waitFor();
+
+    // Delete: focus goes to Cancel first; the confirm is one Shift+Tab back.
+    await tabTo(page, 'Delete');
+    await page.keyboard.press('Enter');
+    assert.equal(await active(page), 'Cancel');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await active(page), 'Delete endpoint');
+    await page.keyboard.press('Enter');
+    await page.getByText('No endpoints yet.').waitFor();
+    assert.equal(await active(page), 'Endpoints');
+    assert.deepEqual(await endpoints(), []);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -55,7 +55,7 @@ const EVENT_TYPES = [
   ['payout.paid', 'an admin marked a statement paid'],
 ];
 
-const DELIVERY_STATUS = { pending: 'Retrying', delivered: 'Delivered', failed: 'Failed' };
+const DELIVERY_STATUS = { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' };
 
 const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
 
@@ -1291,7 +1291,7 @@ class PartnerkitCenter extends HTMLElement {
         },
       }, 'Delete endpoint');
       out.replaceChildren(h('div', { class: 'confirm', role: 'group', 'aria-labelledby': `${id}-confirm` },
-        h('p', { id: `${id}-confirm` }, h('strong', {}, 'Delete this endpoint? '), 'Events stop going to it and its delivery log is deleted with it. This cannot be undone.'),
+        h('p', { id: `${id}-confirm` }, h('strong', {}, 'Delete this endpoint? '), 'Events stop going to it and its delivery log can no longer be read. This cannot be undone.'),
         h('div', { class: 'toolbar' }, yes, cancel)));
       cancel.focus();
     });
