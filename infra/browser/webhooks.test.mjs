@@ -39,6 +39,11 @@ before(async () => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
+      if (req.url.startsWith('/broken')) {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('down for maintenance');
+        return;
+      }
       received.push({ id: req.headers['webhook-id'], timestamp: req.headers['webhook-timestamp'], signature: req.headers['webhook-signature'] || '', body });
       res.writeHead(204);
       res.end();
@@ -295,6 +300,29 @@ test('the server’s refusals show next to the field at fault', async () => {
   }
 });
 
+test('a test event the endpoint refuses says so, and the log shows it failed', async () => {
+  const target = `${receiver.base}/broken`;
+  const made = await api('POST', '/webhook-endpoints', { token: admin, body: { url: target, events: ['payout.paid'] } });
+  assert.equal(made.status, 201, made.text);
+  const { context, page, errors } = await openWebhooks(admin);
+  try {
+    const card = page.getByRole('article', { name: target });
+    await card.getByRole('button', { name: 'Send test event' }).click();
+    await card.getByText(/^Test event not delivered: HTTP 500 in [\d,]+ ms\.$/).waitFor();
+    const row = card.getByRole('region', { name: `Delivery log of ${target}` }).getByRole('row', { name: /webhook\.test/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allInnerTexts();
+    assert.deepEqual([cells[1], cells[2], cells[3].split('\n')[0]], ['Failed', '1', '500']);
+    await expectAccessible(page, 'webhooks failed test');
+    await shoot(page, 'admin-webhooks-failed-test');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    const r = await api('DELETE', `/webhook-endpoints/${made.json.endpoint_id}`, { token: admin });
+    assert.equal(r.status, 204, r.text);
+  }
+});
+
 // active is the text of the focused element in the center.
 function active(page) {
   return page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.textContent ?? '');
@@ -311,6 +339,7 @@ async function tabTo(page, text) {
 
 test('the Webhooks tab works with the keyboard alone', async () => {
   const { context, page, errors } = await openWebhooks(admin);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: dev.base });
   try {
     await page.getByText('No endpoints yet.').waitFor();
     const target = `${receiver.base}/keyboard`;
@@ -323,6 +352,10 @@ test('the Webhooks tab works with the keyboard alone', async () => {
     await page.keyboard.press('Enter'); // submits the form
     await page.getByLabel('Signing secret', { exact: true }).waitFor();
     assert.equal(await active(page), `Signing secret of ${target}`);
+    await tabTo(page, 'Copy secret');
+    await page.keyboard.press('Enter');
+    await page.getByText('Copied', { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.getByLabel('Signing secret', { exact: true }).inputValue());
     await tabTo(page, 'Done: I have saved it');
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.querySelector('partnerkit-center').shadowRoot.activeElement?.id), 'wh-url');
