@@ -44,6 +44,19 @@ const NOTIFICATIONS = [
   ['milestones', 'Milestones', 'Your 1st, 10th and 100th paying customer.'],
 ];
 
+// The event types an endpoint can take, as the README lists them.
+const EVENT_TYPES = [
+  ['partner.enrolled', 'a user enrolled as a partner'],
+  ['partner.suspended', 'an admin suspended a partner'],
+  ['customer.attributed', 'a signup was credited to a partner'],
+  ['commission.created', 'a payment earned a commission'],
+  ['commission.reversed', 'a refund reversed a commission'],
+  ['statement.closed', 'the monthly run closed a statement'],
+  ['payout.paid', 'an admin marked a statement paid'],
+];
+
+const DELIVERY_STATUS = { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' };
+
 const SOURCE = { click: 'Link click', invite: 'Invite', code: 'Referral code', manual: 'Set by an admin' };
 
 const OUTCOME = {
@@ -307,6 +320,7 @@ class PartnerkitCenter extends HTMLElement {
       ['attribution', 'Attribution', { name: 'attribution' }],
       ['numbers', 'Numbers', { name: 'numbers' }],
       ['settings', 'Program', { name: 'settings' }],
+      ['webhooks', 'Webhooks', { name: 'webhooks' }],
     ];
     const current = this.#route.name === 'partner' && this.#route.id !== 'me' ? 'partners' : this.#route.name;
     this.#nav.replaceChildren(h('ul', {}, items.map(([name, label, route]) => h('li', {},
@@ -330,6 +344,7 @@ class PartnerkitCenter extends HTMLElement {
       case 'attribution': this.#guard(() => this.#attributionView(r)); break;
       case 'numbers': this.#show(this.#loading('Program numbers')); this.#guard(() => this.#programView(r)); break;
       case 'settings': this.#show(this.#loading('Program settings')); this.#guard(() => this.#settingsView()); break;
+      case 'webhooks': this.#show(this.#loading('Webhooks')); this.#guard(() => this.#webhooksView()); break;
       default: this.#show(this.#loading('Loading your Partner Center')); this.#guard(() => this.#partnerView(r.id));
     }
   }
@@ -1082,6 +1097,244 @@ class PartnerkitCenter extends HTMLElement {
     return [section, top];
   }
 
+  // ------------------------------------------------------------ webhooks
+
+  // #webhooksView lists the endpoints events are sent to, each with its
+  // actions and delivery log, beside a form that adds one. The API answers
+  // a signing secret only when it makes one (add, rotate): it is shown
+  // then, once.
+  async #webhooksView() {
+    const first = await this.#api('GET', '/webhook-endpoints?limit=100');
+    const list = h('div', { class: 'endpoints' });
+    const fill = async (eps) => {
+      list.replaceChildren(...(eps.length === 0
+        ? [empty('No endpoints yet.', 'Add one: events are sent only to the endpoints listed here.')]
+        : await Promise.all(eps.map((ep) => this.#endpointCard(ep, reload)))));
+    };
+    const reload = async () => fill((await this.#api('GET', '/webhook-endpoints?limit=100')).endpoints);
+    await fill(first.endpoints);
+    const head = h('section', { class: 'card', 'aria-labelledby': 'webhooks-title' },
+      h('h1', { id: 'webhooks-title', tabindex: -1 }, 'Webhooks'),
+      h('p', { class: 'muted' }, 'Your SaaS hears what happens in the program: each event is POSTed to every enabled endpoint that takes its type, signed per Standard Webhooks with the endpoint’s secret, and retried for 3 days until it gets a 2xx answer.'),
+      this.#endpointForm(reload, first.endpoints.length === 0));
+    return [head, h('section', { class: 'card', 'aria-labelledby': 'eps-title' }, h('h2', { id: 'eps-title', tabindex: -1 }, 'Endpoints'), list)];
+  }
+
+  // #endpointForm adds an endpoint; the server checks the URL and its
+  // message for a refused field is shown next to that field.
+  #endpointForm(reload, open) {
+    const formError = h('div', { class: 'formerror', role: 'alert', tabindex: -1, hidden: true });
+    const reveal = h('div');
+    const errors = {};
+    const field = (name, input, label, hint) => {
+      errors[name] = h('p', { id: `wh-${name}-err`, class: 'error fielderror', hidden: true });
+      return h('div', { class: 'field' }, h('label', { for: input.id }, label), hint ? h('p', { id: `wh-${name}-hint`, class: 'hint' }, hint) : null, input, errors[name]);
+    };
+    const url = h('input', { id: 'wh-url', name: 'url', type: 'url', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'wh-url-hint wh-url-err' });
+    const desc = h('input', { id: 'wh-description', name: 'description', maxlength: 200, autocomplete: 'off', 'aria-describedby': 'wh-description-hint wh-description-err' });
+    const boxes = EVENT_TYPES.map(([type, what], i) => h('input', { type: 'checkbox', id: `wh-ev-${i}`, name: 'events', value: type, 'aria-describedby': `wh-ev-${i}-what` }));
+    errors.events = h('p', { id: 'wh-events-err', class: 'error fielderror', hidden: true });
+    const events = h('fieldset', { class: 'nested', 'aria-describedby': 'wh-events-err' }, h('legend', {}, 'Events to send'),
+      EVENT_TYPES.map(([type, what], i) => h('div', { class: 'check' }, boxes[i],
+        h('label', { for: `wh-ev-${i}` }, h('code', { class: 'ev' }, type), ' ', h('span', { id: `wh-ev-${i}-what`, class: 'muted' }, what)))),
+      errors.events);
+    const inputs = { url, description: desc, events: boxes[0] };
+    const submit = h('button', { type: 'submit' }, 'Add endpoint');
+    const form = h('form', {
+      class: 'linkform', novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        formError.hidden = true;
+        for (const [name, p] of Object.entries(errors)) { p.hidden = true; inputs[name].removeAttribute('aria-invalid'); }
+        submit.disabled = true;
+        try {
+          const ep = await this.#api('POST', '/webhook-endpoints', {
+            body: { url: url.value.trim(), events: boxes.filter((b) => b.checked).map((b) => b.value), description: desc.value.trim() },
+          });
+          form.reset();
+          reveal.replaceChildren(this.#secretBox(ep.secret, `Signing secret of ${ep.url}`, 'h3', '', url));
+          reveal.querySelector('h3').focus();
+          await reload();
+        } catch (err) {
+          const name = err.status === 400 ? webhookField(err.message) : '';
+          if (name) {
+            errors[name].hidden = false;
+            errors[name].textContent = err.message;
+            inputs[name].setAttribute('aria-invalid', 'true');
+            inputs[name].focus();
+          } else {
+            formError.hidden = false;
+            formError.replaceChildren(h('p', {}, err.status === 409 ? err.message : `Not added: ${err.message}`));
+            formError.focus();
+          }
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    formError,
+    field('url', url, 'Endpoint URL', 'Where the events are POSTed: an https URL of your SaaS.'),
+    events,
+    field('description', desc, 'Description (optional)', 'What receives them, for example “CRM sync”.'),
+    h('div', {}, submit));
+    return h('details', { class: 'newlink', open }, h('summary', {}, 'Add an endpoint'), form, reveal);
+  }
+
+  // #secretBox shows a just-made signing secret, the one time the API
+  // answers it, in a read-only field to copy; "Done" removes it and moves
+  // focus to after.
+  #secretBox(secret, title, level, note, after) {
+    const id = `secret-${++uidSeq}`;
+    const input = h('input', { id, class: 'secret', readonly: true, value: secret, spellcheck: 'false', autocomplete: 'off', 'aria-describedby': `${id}-note` });
+    const copied = h('span', { class: 'copied', role: 'status' });
+    const box = h('div', { class: 'secretbox' },
+      h(level, { tabindex: -1 }, title),
+      h('p', { id: `${id}-note` }, h('strong', {}, 'Shown once. '),
+        'Copy it now into your SaaS’s configuration: it verifies the webhook-signature of every event. It is not shown again; if it is lost, rotate the secret.'),
+      note ? h('p', { class: 'muted small' }, note) : null,
+      h('label', { for: id }, 'Signing secret'),
+      h('div', { class: 'copyrow' }, input,
+        h('button', {
+          type: 'button', class: 'small',
+          onclick: async () => {
+            input.select();
+            try {
+              await navigator.clipboard.writeText(secret);
+              copied.textContent = 'Copied';
+            } catch {
+              copied.textContent = 'Selected: press Ctrl+C or ⌘C to copy';
+            }
+          },
+        }, 'Copy secret'),
+        copied),
+      h('button', { type: 'button', class: 'secondary small', onclick: () => { box.remove(); after?.focus(); } }, 'Done: I have saved it'));
+    return box;
+  }
+
+  // #endpointCard is one endpoint: what it takes, its state, its actions
+  // and its delivery log (newest first).
+  async #endpointCard(ep, reload) {
+    const id = `ep-${ep.endpoint_id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+    const path = `/webhook-endpoints/${encodeURIComponent(ep.endpoint_id)}`;
+    const out = h('div', { class: 'epout' });
+    const log = h('div');
+    const card = h('article', { class: 'endpoint', 'aria-labelledby': `${id}-title` });
+    const fail = (err) => out.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    // act is an action button; it is described by the endpoint's URL so
+    // "Disable" says which one, and an error shows under the buttons.
+    const act = (label, attrs, fn) => h('button', {
+      type: 'button', class: 'secondary small', 'aria-describedby': `${id}-title`, ...attrs,
+      onclick: async (e) => {
+        const b = e.currentTarget;
+        b.disabled = true;
+        try { await fn(b); } catch (err) { fail(err); } finally { b.disabled = false; }
+      },
+    }, label);
+    const enabled = ep.status === 'enabled';
+    const state = ep.disabled_reason === 'failing' ? 'Disabled: every delivery failed for a day' : 'Disabled by an admin';
+
+    const loadLog = async () => {
+      let r;
+      try {
+        r = await this.#api('GET', `${path}/deliveries?limit=20`);
+      } catch (err) {
+        log.replaceChildren(h('p', { class: 'error' }, `The delivery log could not be loaded: ${err.message}`));
+        return;
+      }
+      if (r.deliveries.length === 0) {
+        log.replaceChildren(h('p', { class: 'muted' }, 'No deliveries yet. Send a test event to try the endpoint.'));
+        return;
+      }
+      const rows = (list) => list.map((d) => [
+        h('span', { class: 'evcell' }, h('code', { class: 'ev' }, d.event_type), h('span', { class: 'muted small' }, d.event_id)),
+        h('span', { class: `badge badge-${d.status}` }, DELIVERY_STATUS[d.status] || d.status),
+        count(d.attempts),
+        h('span', { class: 'evcell' }, d.last_response_code ? String(d.last_response_code) : d.attempts ? 'No answer' : '—',
+          d.last_error ? h('span', { class: 'muted small wrap' }, d.last_error) : null),
+        d.last_latency_ms == null ? '—' : `${count(d.last_latency_ms)} ms`,
+        d.last_attempt_at ? dateTime(d.last_attempt_at) : '—',
+        d.status === 'pending' ? dateTime(d.next_attempt_at) : '—',
+        d.event_type === 'webhook.test' ? h('span', { class: 'muted small' }, 'Test event') : h('button', {
+          type: 'button', class: 'secondary small', 'aria-label': `Redeliver ${d.event_type} ${d.event_id}`,
+          onclick: async (e) => {
+            const b = e.currentTarget;
+            b.disabled = true;
+            try {
+              await this.#api('POST', `${path}/deliveries/${encodeURIComponent(d.event_id)}/redeliver`, { body: {} });
+              out.replaceChildren(h('p', { class: 'okmsg', role: 'status' }, `${d.event_type} ${d.event_id} is queued to be sent again.`));
+              await loadLog();
+            } catch (err) {
+              fail(err);
+              b.disabled = false;
+            }
+          },
+        }, 'Redeliver')]);
+      const t = table(`Delivery log of ${ep.url}`, ['Event', 'Status', 'Attempts', 'Response', 'Latency', 'Last attempt', 'Next attempt', 'Action'], rows(r.deliveries), { numeric: [2, 4] });
+      log.replaceChildren(t);
+      this.#moreButton(log, t, r.next_cursor, (c) => `${path}/deliveries?limit=20&cursor=${encodeURIComponent(c)}`, (j) => rows(j.deliveries), 'deliveries');
+    };
+
+    const remove = act('Delete', { class: 'danger small', 'aria-describedby': `${id}-title` }, () => {
+      const cancel = h('button', { type: 'button', class: 'secondary small', onclick: () => { out.replaceChildren(); remove.focus(); } }, 'Cancel');
+      const yes = h('button', {
+        type: 'button', class: 'danger small',
+        onclick: async () => {
+          yes.disabled = true;
+          try {
+            await this.#api('DELETE', path, { raw: true });
+            this.#announce(`Endpoint ${ep.url} deleted.`);
+            await reload();
+            this.#root.getElementById('eps-title')?.focus();
+          } catch (err) {
+            fail(err);
+          }
+        },
+      }, 'Delete endpoint');
+      out.replaceChildren(h('div', { class: 'confirm', role: 'group', 'aria-labelledby': `${id}-confirm` },
+        h('p', { id: `${id}-confirm` }, h('strong', {}, 'Delete this endpoint? '), 'Events stop going to it and its delivery log can no longer be read. This cannot be undone.'),
+        h('div', { class: 'toolbar' }, yes, cancel)));
+      cancel.focus();
+    });
+
+    card.append(
+      h('div', { class: 'titlebar' }, h('h3', { id: `${id}-title` }, ep.url), h('span', { class: `badge badge-${ep.status}` }, enabled ? 'Enabled' : 'Disabled')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Events'), h('dd', {}, h('ul', { class: 'evlist' }, ep.events.map((t) => h('li', {}, h('code', { class: 'ev' }, t))))),
+        ep.description ? [h('dt', {}, 'Description'), h('dd', {}, ep.description)] : null,
+        enabled ? null : [h('dt', {}, 'Status'), h('dd', {}, state)],
+        ep.failing_since ? [h('dt', {}, 'Failing since'), h('dd', {}, dateTime(ep.failing_since))] : null,
+        h('dt', {}, 'Added'), h('dd', {}, dateTime(ep.created_at))),
+      h('div', { class: 'toolbar' },
+        act(enabled ? 'Disable' : 'Enable', { 'data-act': 'toggle' }, async () => {
+          const next = await this.#api('PATCH', path, { body: { status: enabled ? 'disabled' : 'enabled' } });
+          const fresh = await this.#endpointCard(next, reload);
+          card.replaceWith(fresh);
+          fresh.querySelector('[data-act="toggle"]').focus();
+          this.#announce(`Endpoint ${ep.url} ${enabled ? 'disabled' : 'enabled'}.`);
+        }),
+        act('Send test event', {}, async () => {
+          out.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'Sending a test event…'));
+          const d = await this.#api('POST', `${path}/test`, { body: {} });
+          const answer = d.last_response_code ? `HTTP ${d.last_response_code} in ${count(d.last_latency_ms)} ms` : `no answer (${d.last_error || 'no response'})`;
+          out.replaceChildren(d.status === 'delivered'
+            ? h('p', { class: 'okmsg', role: 'status' }, `Test event delivered: ${answer}.`)
+            : h('p', { class: 'error', role: 'status' }, `Test event not delivered: ${answer}.`));
+          await loadLog();
+        }),
+        act('Rotate secret', {}, async (b) => {
+          const r = await this.#api('POST', `${path}/rotate`, { body: {} });
+          out.replaceChildren(this.#secretBox(r.secret, `New signing secret of ${ep.url}`, 'h4',
+            r.previous_secret_valid_until ? `The previous secret keeps signing beside it until ${dateTime(r.previous_secret_valid_until)}, so both verify while you switch.` : '', b));
+          out.querySelector('h4').focus();
+        }),
+        remove),
+      out,
+      h('h4', {}, 'Delivery log'),
+      log);
+    await loadLog();
+    return card;
+  }
+
   // ------------------------------------------------------------ program settings
 
   // #settingsView shows the settings in force and a form to change every
@@ -1403,6 +1656,17 @@ class PartnerkitCenter extends HTMLElement {
     }
   }
 }
+
+// webhookField is the form field an endpoint error names ("url must use
+// https."), or "".
+function webhookField(message) {
+  if (/^(the )?url\b/.test(message)) return 'url';
+  if (/^events\b|is not an event type/.test(message)) return 'events';
+  if (/^description\b/.test(message)) return 'description';
+  return '';
+}
+
+let uidSeq = 0;
 
 // ---------------------------------------------------------------- settings form values
 
