@@ -10,16 +10,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty } from './screens.mjs';
 import {
   REPO_ROOT, createPartner, deliver, escapeHtml, freePort, localToken, startHttpServer, startStack, stopHttpServer,
 } from './helpers.mjs';
 
-const SHOTS = path.join(REPO_ROOT, '.run', 'screenshots');
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
 
 let stack; // see startStack
 let dev;
@@ -105,34 +100,6 @@ async function open(token, { viewport = VIEWPORTS[0], colorScheme = 'light', url
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url ?? `${dev.base}/center/${token ? `#token=${token}` : ''}`);
   return { context, page, requested, errors };
-}
-
-// expectAccessible runs axe-core on the page and fails on any serious or
-// critical violation, naming each.
-async function expectAccessible(page, screen) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [],
-    `${screen}: axe-core found serious or critical violations`);
-}
-
-// shoot writes the current screen at both sizes, light and dark.
-async function shoot(page, name) {
-  for (const vp of VIEWPORTS) {
-    await page.setViewportSize({ width: vp.width, height: vp.height });
-    for (const scheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: path.join(SHOTS, `${name}-${vp.name}-${scheme}.png`), fullPage: true });
-    }
-  }
-  await page.setViewportSize(VIEWPORTS[0]);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-// Only the app's own origin is ever asked for anything.
-function assertNoThirdParty(requested, allowed) {
-  const foreign = requested.filter((u) => !allowed.some((o) => u.startsWith(o)) && !u.startsWith('blob:') && !u.startsWith('data:'));
-  assert.deepEqual(foreign, [], 'the center made third-party requests');
 }
 
 test('a partner sees the link, copies it, invites friends and reads last month’s statement', async () => {

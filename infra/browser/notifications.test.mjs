@@ -10,14 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { SHOTS, VIEWPORTS, expectAccessible, shoot } from './screens.mjs';
 import { REPO_ROOT, createPartner, startStack } from './helpers.mjs';
 
-const SHOTS = path.join(REPO_ROOT, '.run', 'screenshots');
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
 
 let stack;
 let dev;
@@ -91,21 +86,8 @@ test('a partner turns milestone emails off with the keyboard', async () => {
     const saved = await api('GET', '/partners/me/notifications', { token: nina.token });
     assert.deepEqual(saved.json, { welcome: true, first_signup: true, statement_payable: true, milestones: false });
 
-    // The page fits 390 px without scrolling sideways.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the 390px viewport`);
-
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), []);
-
-    for (const vp of VIEWPORTS) {
-      await page.setViewportSize({ width: vp.width, height: vp.height });
-      for (const scheme of ['light', 'dark']) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await section.screenshot({ path: path.join(SHOTS, `notifications-${vp.name}-${scheme}.png`) });
-      }
-    }
+    await expectAccessible(page, 'notifications');
+    await shoot(page, 'notifications', { element: section });
 
     // Opened again (the center drops the token from the address), the
     // saved choice is what the page shows.
