@@ -27,6 +27,11 @@ func (st *Store) ProgramVersions(ctx context.Context, pg Page) ([]program.Settin
 	if err != nil {
 		return nil, "", err
 	}
+	if next == "" && len(items) > 0 && len(items) == pg.Limit {
+		// Version 1, never stored, closes the listing: a last page full of
+		// stored versions names a next page, which holds it alone.
+		next = encodeCursor(items[len(items)-1], tableKeyAttrs)
+	}
 	out := make([]program.Settings, 0, len(items))
 	for _, item := range items {
 		var ps program.Settings

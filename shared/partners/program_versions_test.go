@@ -35,24 +35,31 @@ func TestProgramVersions(t *testing.T) {
 				t.Fatalf("save over %d: %d %s", v, r.StatusCode, r.Body)
 			}
 		}
-		var got []string
-		q := map[string]string{"limit": "2"}
-		for pages := 0; ; pages++ {
-			if pages > 3 {
-				t.Fatal("the list never ends")
-			}
-			p := list(q)
-			for _, v := range p.Versions {
-				got = append(got, fmt.Sprintf("v%d %d by %s", v.Version, v.Default.BPS, v.UpdatedBy))
-			}
-			if p.Next == "" {
-				break
-			}
-			q = map[string]string{"limit": "2", "cursor": p.Next}
-		}
+		// Every page size lists the same versions, never more than limit a
+		// page, version 1 (never stored) included.
 		want := []string{"v4 3000 by admin-3", "v3 2000 by admin-2", "v2 1000 by admin-1", "v1 2500 by environment"}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("versions %q, want %q", got, want)
+		for limit := 1; limit <= 5; limit++ {
+			var got []string
+			q := map[string]string{"limit": fmt.Sprint(limit)}
+			for pages := 0; ; pages++ {
+				if pages > 5 {
+					t.Fatal("the list never ends")
+				}
+				p := list(q)
+				if len(p.Versions) > limit || len(p.Versions) == 0 {
+					t.Errorf("limit %d: a page of %d versions", limit, len(p.Versions))
+				}
+				for _, v := range p.Versions {
+					got = append(got, fmt.Sprintf("v%d %d by %s", v.Version, v.Default.BPS, v.UpdatedBy))
+				}
+				if p.Next == "" {
+					break
+				}
+				q = map[string]string{"limit": fmt.Sprint(limit), "cursor": p.Next}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("limit %d: versions %q, want %q", limit, got, want)
+			}
 		}
 		if r := call(t, h, request{route: "GET /program/versions", sub: "ann"}, nil); r.StatusCode != 403 {
 			t.Errorf("a partner read the versions: %d", r.StatusCode)
