@@ -127,14 +127,15 @@ func (h *Recorder) Record(ctx context.Context, key dynamo.WebhookResponse, ev Ev
 		case errors.As(err, &closing):
 			floor = closing.next
 		case errors.Is(err, dynamo.ErrStaleProgram):
+			// An admin saved new settings: read them on the next try.
 			h.Settings.Forget()
-			continue
 		case errors.Is(err, dynamo.ErrPaymentChanged):
 		default:
 			return dynamo.WebhookResponse{}, err
 		}
-		// Lost a race on the payment: wait a jittered while, within the
-		// request's deadline, or answer 429 so the sender retries later.
+		// Lost a race on the payment or the settings: wait a jittered
+		// while, within the request's deadline, or answer 429 so the sender
+		// retries later.
 		if err := backoff.Default.Wait(ctx, attempt); err != nil {
 			return dynamo.WebhookResponse{}, fmt.Errorf("billing: recording %s: %w", ev.PaymentID, err)
 		}
