@@ -111,9 +111,9 @@ func customerFrom(item map[string]types.AttributeValue) (payments.Customer, erro
 		return payments.Customer{}, err
 	}
 	c.Pays = int(pays)
-	for name, v := range item {
+	for name := range item {
 		if cur, ok := strings.CutPrefix(name, earnedSoFarPrefix); ok {
-			if c.Earned[cur], err = num(item, name); err != nil || v == nil {
+			if c.Earned[cur], err = num(item, name); err != nil {
 				return payments.Customer{}, err
 			}
 		}

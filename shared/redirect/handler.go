@@ -80,10 +80,10 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 		!referral.IsBot(req.Headers.UserAgent) &&
 		!referral.IsPrefetch(req.Headers.SecPurpose, req.Headers.Purpose)
 	// A promo link's slug; a malformed one is the code itself.
-	slug, err := "", error(nil)
+	slug := ""
 	if req.PathParameters.Slug != "" {
-		if slug, err = referral.NormalizeSlug(req.PathParameters.Slug); err != nil {
-			slug = ""
+		if s, err := referral.NormalizeSlug(req.PathParameters.Slug); err == nil {
+			slug = s
 		}
 	}
 	if !counted && slug == "" {
