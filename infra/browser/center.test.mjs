@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty } from './screens.mjs';
+import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty, openCenter } from './screens.mjs';
 import {
   REPO_ROOT, createPartner, deliver, escapeHtml, freePort, localToken, startHttpServer, startStack, stopHttpServer,
 } from './helpers.mjs';
@@ -90,16 +90,8 @@ after(async () => {
 
 // open starts a page on the center with token and waits for its first
 // screen; colorScheme and viewport are the browser's.
-async function open(token, { viewport = VIEWPORTS[0], colorScheme = 'light', url } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: dev.base });
-  const requested = [];
-  context.on('request', (r) => requested.push(r.url()));
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url ?? `${dev.base}/center/${token ? `#token=${token}` : ''}`);
-  return { context, page, requested, errors };
+function open(token, opts) {
+  return openCenter(browser, dev.base, token, opts);
 }
 
 test('a partner sees the link, copies it, invites friends and reads last month’s statement', async () => {

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty } from './screens.mjs';
+import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty, openCenter, gotoTab } from './screens.mjs';
 import { REPO_ROOT, createPartner, deliver, localToken, startStack } from './helpers.mjs';
 
 
@@ -52,20 +52,9 @@ after(async () => {
   await stack?.stop();
 });
 
-async function open(token) {
-  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
-  const requested = [];
-  context.on('request', (r) => requested.push(r.url()));
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${dev.base}/center/#token=${token}`);
-  return { context, page, requested, errors };
-}
-
 async function openProgram(token) {
-  const s = await open(token);
-  await s.page.getByRole('navigation', { name: 'Partner Center sections' }).getByRole('button', { name: 'Program' }).click();
+  const s = await openCenter(browser, dev.base, token);
+  await gotoTab(s.page, 'Program');
   await s.page.getByRole('heading', { name: 'Program settings' }).waitFor();
   return s;
 }
@@ -253,7 +242,7 @@ test('the Program tab works with the keyboard alone, and a partner never sees it
     await context.close();
   }
 
-  const s = await open(jane.token);
+  const s = await openCenter(browser, dev.base, jane.token);
   try {
     await s.page.getByRole('heading', { name: 'Your referral link' }).waitFor();
     assert.equal(await s.page.getByRole('button', { name: 'Program' }).count(), 0);

@@ -47,3 +47,23 @@ export function assertNoThirdParty(requested, allowed) {
   const foreign = requested.filter((u) => !allowed.some((o) => u.startsWith(o)) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, [], 'the center made third-party requests');
 }
+
+// openCenter opens the Partner Center at base signed in with token (none:
+// signed out), or at url, in a new context, and collects every request
+// and page error. The clipboard is granted, for the Copy buttons.
+export async function openCenter(browser, base, token, { viewport = VIEWPORTS[0], colorScheme = 'light', url } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  const requested = [];
+  context.on('request', (r) => requested.push(r.url()));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url ?? `${base}/center/${token ? `#token=${token}` : ''}`);
+  return { context, page, requested, errors };
+}
+
+// gotoTab opens a section of the admin console by its name.
+export function gotoTab(page, name) {
+  return page.getByRole('navigation', { name: 'Partner Center sections' }).getByRole('button', { name }).click();
+}

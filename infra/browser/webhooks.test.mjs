@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty } from './screens.mjs';
+import { SHOTS, VIEWPORTS, expectAccessible, shoot, assertNoThirdParty, openCenter, gotoTab } from './screens.mjs';
 import { REPO_ROOT, createPartner, localToken, signWebhook, startHttpServer, startStack, stopHttpServer } from './helpers.mjs';
 
 
@@ -52,20 +52,10 @@ after(async () => {
 });
 
 async function openWebhooks(token) {
-  const context = await browser.newContext({ viewport: VIEWPORTS[0], colorScheme: 'light' });
-  const requested = [];
-  context.on('request', (r) => requested.push(r.url()));
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${dev.base}/center/#token=${token}`);
-  await gotoTab(page, 'Webhooks');
-  await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
-  return { context, page, requested, errors };
-}
-
-function gotoTab(page, name) {
-  return page.getByRole('navigation', { name: 'Partner Center sections' }).getByRole('button', { name }).click();
+  const s = await openCenter(browser, dev.base, token);
+  await gotoTab(s.page, 'Webhooks');
+  await s.page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+  return s;
 }
 
 // signedWith reports whether a delivery carries a signature made with secret.
@@ -307,7 +297,6 @@ async function tabTo(page, text) {
 
 test('the Webhooks tab works with the keyboard alone', async () => {
   const { context, page, errors } = await openWebhooks(admin);
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: dev.base });
   try {
     await page.getByText('No endpoints yet.').waitFor();
     const target = `${receiver.base}/keyboard`;
